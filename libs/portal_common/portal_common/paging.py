@@ -1,0 +1,71 @@
+"""Opaque, sealed paging cursors.
+
+A cursor is the position after the last item of a page (typically DynamoDB's LastEvaluatedKey),
+encrypted and authenticated with AES-GCM. The associated data binds it to the tenant, the user and
+the list it came from, so a cursor minted for one user cannot be replayed by another, used on another
+list, or edited to reach other data: any of those fails authentication and gives 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Generic, Sequence, TypeVar
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from . import clock, errors
+from .settings import get_settings
+
+T = TypeVar("T")
+CURSOR_TTL_SECONDS = 24 * 3600
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def _aad(scope: str, tenant: str, subject: str) -> bytes:
+    return json.dumps([scope, tenant, subject]).encode()
+
+
+def seal(position: dict[str, Any], *, scope: str, tenant: str, subject: str) -> str:
+    """Encrypt a position into a cursor that only this subject can use on this list."""
+    payload = json.dumps({"p": position, "iat": int(clock.utcnow().timestamp())}, separators=(",", ":"))
+    nonce = os.urandom(12)
+    sealed = AESGCM(get_settings().cursor_key).encrypt(nonce, payload.encode(), _aad(scope, tenant, subject))
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+
+
+def open_cursor(cursor: str, *, scope: str, tenant: str, subject: str) -> dict[str, Any]:
+    """Decrypt a cursor; anything forged, edited, replayed elsewhere or expired → 400."""
+    invalid = errors.BadRequest(code="invalid_cursor", detail_key="error.invalid_cursor",
+                                errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}])
+    try:
+        if len(cursor) > 2048:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        nonce, sealed = raw[:12], raw[12:]
+        plain = AESGCM(get_settings().cursor_key).decrypt(nonce, sealed, _aad(scope, tenant, subject))
+        data = json.loads(plain)
+    except (ValueError, InvalidTag, json.JSONDecodeError):
+        raise invalid from None
+    if int(clock.utcnow().timestamp()) - int(data.get("iat", 0)) > CURSOR_TTL_SECONDS:
+        raise invalid
+    position = data.get("p")
+    if not isinstance(position, dict):
+        raise invalid
+    return position
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_position: dict[str, Any] | None
+
+    def to_body(self, *, scope: str, tenant: str, subject: str, items: list[Any] | None = None) -> dict[str, Any]:
+        cursor = None
+        if self.next_position is not None:
+            cursor = seal(self.next_position, scope=scope, tenant=tenant, subject=subject)
+        return {"items": items if items is not None else list(self.items), "next_cursor": cursor}

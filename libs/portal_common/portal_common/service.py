@@ -1,0 +1,293 @@
+"""`PortalApp`: a Chalice app with the project's conventions built in.
+
+    app = PortalApp("planning", tables=[store.PlanningItem])
+
+    @app.endpoint("/absences", "POST", action="child.absence.create", body=AbsenceIn, status=201)
+    def report_absence(req: Req) -> AbsenceOut:
+        req.authorize(Target.child(req.principal.tenant, ...))
+        ...
+
+Every route names an action from the catalogue (`authz.ACTIONS`) or says `public=True`; protected
+routes sit behind the built-in token authorizer, and the view must call `req.authorize(target)` for
+an action scoped to an object, or the request fails closed. Errors of every kind leave as
+`application/problem+json`. Each app serves `GET /health` and `GET /openapi.json`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalice import AuthResponse, Chalice, Response
+from pydantic import BaseModel
+
+from . import authz, errors, i18n, logs, paging
+from .authz import Principal, Relation, Target
+from .parsing import parse_body, parse_query
+from .settings import get_settings
+
+log = logging.getLogger("portal.http")
+AUTHORIZER_NAME = "token"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    name: str
+    action: str | None
+    public: bool
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    summary: str
+    max_body: int | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class Req:
+    """What a view gets: the caller, the parsed input, and the authorization and paging helpers."""
+
+    app: "PortalApp"
+    spec: RouteSpec
+    request: Any
+    lang: str
+    _principal: Principal | None = None
+    body: Any = None
+    query: Any = None
+    authorized: bool = field(default=False)
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise errors.Unauthorized(detail_key="error.unauthorized.detail")
+        return self._principal
+
+    def authorize(self, target: Target | None = None) -> None:
+        """The object-level check of this route's action. Raises 403/404; nothing leaks."""
+        if self.spec.action is None:
+            raise errors.Problem(code="public_route_cannot_authorize")
+        authz.authorize(self.principal, self.spec.action, target)
+        self.authorized = True
+
+    @property
+    def source_ip(self) -> str:
+        identity = (self.request.context or {}).get("identity") or {}
+        return str(identity.get("sourceIp") or "unknown")
+
+    # Paging: cursors are sealed to this route and this caller.
+    @property
+    def _cursor_scope(self) -> str:
+        return f"{self.app.service}:{self.spec.name}"
+
+    def page_position(self, cursor: str | None) -> dict[str, Any] | None:
+        if not cursor:
+            return None
+        p = self.principal
+        return paging.open_cursor(cursor, scope=self._cursor_scope, tenant=p.tenant, subject=p.user_id)
+
+    def page_body(self, items: list[Any], next_position: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.principal
+        page: paging.Page[Any] = paging.Page(items, next_position)
+        return page.to_body(scope=self._cursor_scope, tenant=p.tenant, subject=p.user_id)
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(body, BaseModel):
+        payload = body.model_dump_json(by_alias=True)
+    else:
+        payload = json.dumps(body, ensure_ascii=False, default=str)
+    return Response(body=payload, status_code=status, headers={"Content-Type": JSON, **(headers or {})})
+
+
+def problem_response(problem: errors.Problem, lang: str) -> Response:
+    return Response(
+        body=json.dumps(problem.to_dict(lang), ensure_ascii=False),
+        status_code=problem.status,
+        headers={"Content-Type": errors.PROBLEM_CONTENT_TYPE, **problem.headers},
+    )
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _language(request: Any) -> str:
+    headers = getattr(request, "headers", None) or {}
+    return i18n.negotiate(headers.get("accept-language"))
+
+
+class PortalApp(Chalice):
+    def __init__(self, service: str, *, tables: list[type] | None = None, buckets: list[str] | None = None,
+                 title: str | None = None, version: str = "0.1.0") -> None:
+        super().__init__(app_name=service)
+        self.service = service
+        self.title = title or f"ouderportaal {service} service"
+        self.version = version
+        self.tables = list(tables or [])
+        self.buckets = list(buckets or [])
+        self.consumed_event_types: set[str] = set()
+        self.portal_routes: list[RouteSpec] = []
+        logs.configure(get_settings().log_level)
+        self.register_middleware(self._problem_middleware, "http")
+        self._token_authorizer = self._make_authorizer()
+        self._add_standard_routes()
+
+    # -- authentication ----------------------------------------------------------------------
+    def _make_authorizer(self) -> Any:
+        @self.authorizer(name=AUTHORIZER_NAME)
+        def token_authorizer(auth_request: Any) -> AuthResponse:
+            from .tokens import InvalidToken, get_verifier  # keeps PyJWT off public-only cold paths
+
+            deny = AuthResponse(routes=[], principal_id="anonymous")
+            raw = (auth_request.token or "").strip()
+            scheme, _, token = raw.partition(" ")
+            if scheme.lower() != "bearer" or not token or len(token) > 8192:
+                return deny
+            try:
+                principal = get_verifier().verify(token.strip())
+            except InvalidToken:
+                return deny
+            # Authorizer context values must be strings: the claims travel as one JSON string.
+            return AuthResponse(routes=["*"], principal_id=principal.user_id,
+                                context={"claims": json.dumps(principal.to_claims())})
+
+        return token_authorizer
+
+    def _principal_of(self, request: Any) -> Principal | None:
+        context = (request.context or {}).get("authorizer") or {}
+        raw = context.get("claims")
+        if not raw:
+            return None
+        return Principal.from_claims(json.loads(raw))
+
+    # -- errors ------------------------------------------------------------------------------
+    def _problem_middleware(self, event: Any, get_response: Callable[[Any], Response]) -> Response:
+        logs.clear()
+        context = getattr(event, "context", None) or {}
+        logs.bind(service=self.service, request_id=context.get("requestId"))
+        lang = _language(event)
+        try:
+            response = get_response(event)
+        except errors.Problem as problem:
+            response = problem_response(problem, lang)
+        except Exception:
+            log.exception("unhandled error")
+            response = problem_response(errors.Problem(), lang)
+        content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+        if response.status_code >= 400 and not content_type.startswith(errors.PROBLEM_CONTENT_TYPE):
+            # Chalice's own errors (405, 415, 500) become problem documents too.
+            cls = errors.BY_STATUS.get(response.status_code, errors.Problem)
+            problem = cls.__new__(cls)
+            errors.Problem.__init__(problem, None)
+            if cls is errors.Problem:
+                problem.status = response.status_code
+            if response.status_code == 415:
+                problem.detail_key = "error.unsupported_media_type.detail"
+            keep = {k: v for k, v in response.headers.items() if k.lower() in ("allow", "retry-after")}
+            problem.headers = keep
+            response = problem_response(problem, lang)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    # -- routes ------------------------------------------------------------------------------
+    def endpoint(self, path: str, method: str, *, action: str | None = None, public: bool = False,
+                 body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+                 response: type[BaseModel] | None = None, status: int = 200, summary: str = "",
+                 max_body: int | None = None, tags: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
+        if public == (action is not None):
+            raise ValueError(f"{method} {path}: name exactly one of action=… or public=True")
+        if action is not None and action not in authz.ACTIONS:
+            raise ValueError(f"{method} {path}: unknown action {action!r}")
+
+        def decorate(fn: Callable[..., Any]) -> Any:
+            spec = RouteSpec(path, method.upper(), fn.__name__, action, public, body, query, response, status,
+                             summary or (fn.__doc__ or "").strip().split("\n")[0], max_body, tags)
+            needs_target = action is not None and authz.ACTIONS[action].relation is not Relation.SELF
+
+            @functools.wraps(fn)
+            def view(**params: str) -> Response:
+                request = self.current_request
+                req = Req(self, spec, request, _language(request))
+                try:
+                    if not public:
+                        req._principal = self._principal_of(request)
+                        principal = req.principal  # 401 when the gateway let nothing through
+                        logs.bind(tenant=principal.tenant, user_id=principal.user_id)
+                        accept = request.headers.get("accept-language")
+                        req.lang = i18n.negotiate(accept, None if accept else principal.language)
+                        authz.check_role(principal, action)  # type: ignore[arg-type]
+                    if query is not None:
+                        req.query = parse_query(request, query)
+                    elif request.query_params:
+                        raise errors.BadRequest(code="validation_error", detail_key="error.validation", errors=[
+                            {"loc": ["query", k], "msg": "unknown parameter"} for k in request.query_params])
+                    if body is not None:
+                        req.body = parse_body(request, body, max_body or get_settings().max_body_bytes)
+                    result = fn(req, **params)
+                    if needs_target and not req.authorized:
+                        # Fail closed: an object-scoped action whose view never checked the object.
+                        log.error("view did not authorize its target", extra={"route": spec.name})
+                        raise errors.Problem(code="authorization_not_checked")
+                except errors.Problem as problem:
+                    return problem_response(problem, req.lang)
+                if isinstance(result, Response):
+                    return result
+                if result is None:
+                    return Response(body="", status_code=204 if status in (200, 204) else status)
+                return _json_response(result, status)
+
+            self.route(path, methods=[spec.method], authorizer=None if public else self._token_authorizer,
+                       content_types=[JSON])(view)
+            self.portal_routes.append(spec)
+            return view
+
+        return decorate
+
+    def _add_standard_routes(self) -> None:
+        @self.endpoint("/health", "GET", public=True, summary="Liveness of the service")
+        def health(req: Req) -> dict[str, str]:
+            return {"status": "ok"}
+
+        @self.endpoint("/openapi.json", "GET", public=True, summary="This service's OpenAPI 3.1 document")
+        def openapi(req: Req) -> dict[str, Any]:
+            from .openapi import build_openapi
+
+            return build_openapi(self)
+
+    # -- events and schedules ----------------------------------------------------------------
+    def consume(self, handlers: dict[str, Callable[[Any], None]]) -> None:
+        """Subscribe this service's queue to `handlers`' event types; idempotent on `event_id`."""
+        from .consumer import Inbox, handle_batch
+
+        self.inbox = Inbox(self.service)
+        self.event_handlers = dict(handlers)
+        self.consumed_event_types |= set(handlers)
+
+        @self.on_sqs_message(queue=get_settings().queue_name(self.service), batch_size=10, name="on_events")
+        def on_events(event: Any) -> dict[str, Any]:
+            return handle_batch(self.inbox, event, self.event_handlers)
+
+    def publishes(self) -> Any:
+        """Give this service a transactional outbox, relayed every minute for what a crash left behind."""
+        from chalice import Rate
+
+        from .outbox import Outbox
+
+        self.outbox = Outbox(self.service)
+
+        @self.schedule(Rate(1, unit=Rate.MINUTES), name="relay_outbox")
+        def relay_outbox(event: Any) -> int:
+            return self.outbox.relay()
+
+        return self.outbox

@@ -1,0 +1,101 @@
+"""DynamoDB conventions on top of PynamoDB.
+
+Each service owns one main table (single-table design) with generic keys `pk`/`sk`, two generic
+global secondary indexes and a TTL attribute. Every key starts with the tenant id, built with `key()`,
+so no query can cross tenants by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .settings import get_settings
+
+SEPARATOR = "#"
+
+
+def key(tenant: str, *parts: str) -> str:
+    """A tenant-prefixed key: `key("t1", "CHILD", "c1")` → `t1#CHILD#c1`."""
+    if not tenant or SEPARATOR in tenant:
+        raise ValueError("every key starts with a valid tenant id")
+    for part in parts:
+        if SEPARATOR in str(part):
+            raise ValueError(f"key part {part!r} contains the separator")
+    return SEPARATOR.join([tenant, *map(str, parts)])
+
+
+def table_meta(service: str, name: str = "main") -> type:
+    """A PynamoDB `Meta` for a service's table, named and located by the settings."""
+    settings = get_settings()
+    attrs: dict[str, Any] = {
+        "table_name": settings.table_name(service, name),
+        "region": settings.region,
+        "billing_mode": "PAY_PER_REQUEST",
+        "max_retry_attempts": 3,
+    }
+    if settings.endpoint_url:
+        attrs["host"] = settings.endpoint_url
+    return type("Meta", (), attrs)
+
+
+class Gsi1(GlobalSecondaryIndex["MainItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex["MainItem"]):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class MainItem(Model):
+    """Shape of every service's main table. Services subclass it with their own Meta and attributes.
+
+    `expires_at` is the TTL attribute (epoch seconds). DynamoDB deletes expired items late, and moto
+    never does, so readers must also filter on it (`is_live`).
+    """
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+def is_live(item: Any, now_epoch: float) -> bool:
+    expires = getattr(item, "expires_at", None)
+    return expires is None or expires > now_epoch
+
+
+def connection() -> Any:
+    """A PynamoDB connection for transactions, located by the settings."""
+    from pynamodb.connection import Connection
+
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.endpoint_url)
+
+
+def transaction() -> Any:
+    """`with transaction() as tx: tx.save(item, condition=...)`: all or nothing, up to 100 items."""
+    from pynamodb.transactions import TransactWrite
+
+    return TransactWrite(connection=connection())

@@ -1,0 +1,1 @@
+"""The auth service: identity, tenants, directory (locations, groups, children, guardians, staff), consents, notification settings."""

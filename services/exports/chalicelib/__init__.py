@@ -1,0 +1,1 @@
+"""The exports service: diary downloads, personal-data exports, retention purge."""

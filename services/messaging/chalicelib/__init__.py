@@ -1,0 +1,1 @@
+"""The messaging service: conversations with group staff, news, newsletters, location pages, notification delivery."""
