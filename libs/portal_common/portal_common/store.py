@@ -7,6 +7,8 @@ so no query can cross tenants by construction.
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -77,6 +79,23 @@ class MainItem(Model):
     gsi1 = Gsi1()
     gsi2 = Gsi2()
 
+    @classmethod
+    def _get_connection(cls) -> Any:
+        # PynamoDB gives every model class its own botocore client, and creating one costs ~100 ms
+        # (it parses the DynamoDB service model). All item classes of a table share one instead.
+        name = cls.Meta.table_name
+        with _connections_lock:
+            shared = _connections.get(name)
+            if shared is None:
+                cls._connection = None  # after reset_connections(): build a fresh one
+                shared = _connections[name] = super()._get_connection()
+            cls._connection = shared
+            return shared
+
+
+_connections: dict[str, Any] = {}
+_connections_lock = threading.RLock()
+
 
 TTL_ATTRIBUTE = "expires_at"
 
@@ -86,8 +105,9 @@ def is_live(item: Any, now_epoch: float) -> bool:
     return expires is None or expires > now_epoch
 
 
+@lru_cache(maxsize=1)
 def connection() -> Any:
-    """A PynamoDB connection for transactions, located by the settings."""
+    """The PynamoDB connection for transactions (one per process: its client is costly to create)."""
     from pynamodb.connection import Connection
 
     settings = get_settings()
@@ -99,3 +119,10 @@ def transaction() -> Any:
     from pynamodb.transactions import TransactWrite
 
     return TransactWrite(connection=connection())
+
+
+def reset_connections() -> None:
+    """Forget shared connections (the local stack and tests change the endpoint)."""
+    with _connections_lock:
+        _connections.clear()
+    connection.cache_clear()

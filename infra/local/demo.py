@@ -1,0 +1,49 @@
+"""Seed the demo organisation into the running local stack, through the services' own repositories."""
+
+from __future__ import annotations
+
+from infra.local import demo_data as d
+from portal_common.testing.loader import load_service
+
+
+def seed_demo() -> list[str]:
+    auth = load_service("auth").module
+    planning = load_service("planning").module
+    # Imported here, not at the top: the loader must have loaded the auth service first.
+    passwords = load_service("auth").lib.passwords
+    directory = auth.directory
+    if directory.tenant_for_domain(d.DOMAIN):
+        return ["demo data already present"]
+
+    pw_hash = passwords.hash_password(d.PASSWORD)  # one hash: the demo accounts share one password
+    t = d.TENANT
+    directory.create_organisation(t, d.DOMAIN, d.ORGANISATION_NAME, d.SETTINGS)
+    directory.create_location(t, d.LOCATION_ID, d.LOCATION["name"], address=d.LOCATION["address"],
+                              contact=d.LOCATION["contact"])
+    for g in d.GROUPS:
+        directory.create_group(t, g["id"], d.LOCATION_ID, g["name"], age_from_months=g["age_from_months"],
+                               age_to_months=g["age_to_months"], capacity=g["capacity"])
+    for number, (login, name, group) in enumerate(d.STAFF, start=1):
+        directory.create_user(t, f"user-staff{number}", email=d.email(login), name=name, role="staff",
+                              password_hash=pw_hash, groups={group}, locations={d.LOCATION_ID}, is_demo=True)
+    directory.create_user(t, "user-manager", email=d.email(d.MANAGER[0]), name=d.MANAGER[1], role="manager",
+                          password_hash=pw_hash, locations={d.LOCATION_ID}, is_demo=True)
+    directory.create_user(t, "user-admin", email=d.email(d.ADMIN[0]), name=d.ADMIN[1], role="admin",
+                          password_hash=pw_hash, is_demo=True)
+    for family in d.FAMILIES:
+        for child in family.children:
+            directory.create_child(t, child.id, child.name, child.birth_date, group_id=child.group_id,
+                                   start=child.start, end=child.end)
+            planning.contracts.create_contract(
+                t, f"contract-{child.id.removeprefix('child-')}", child_id=child.id, product=child.product,
+                location_id=d.LOCATION_ID, group_id=child.group_id, start=child.start, end=child.end,
+                hourly_rate_cents=d.HOURLY_RATE_CENTS, days=child.days, flex_hours_per_year=child.flex_hours_per_year)
+        for number, name, language in family.parents:
+            user_id = f"user-parent{number}"
+            directory.create_user(t, user_id, email=d.email(f"parent{number}"), name=name, role="parent",
+                                  language=language, password_hash=pw_hash, is_demo=True)
+            for child in family.children:
+                directory.link_guardian(t, child.id, user_id)
+    children = sum(len(f.children) for f in d.FAMILIES)
+    return [f"demo organisation {d.DOMAIN}: 1 location, {len(d.GROUPS)} groups, {children} children, "
+            f"{len(d.logins())} logins (password {d.PASSWORD})"]

@@ -1,0 +1,148 @@
+"""The directory: organisations, locations, groups, children, placements, people.
+
+Repository functions used by the admin API and the demo seeding. Every change that other services
+must know about is staged in the outbox in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import events as auth_events
+from chalicelib.store import (
+    ChildItem,
+    DomainItem,
+    GroupItem,
+    GuardianLinkItem,
+    LocationItem,
+    OrganisationItem,
+    PlacementItem,
+    UserItem,
+)
+from portal_common import store
+from portal_common.events import Envelope, make_event
+from portal_common.outbox import Outbox
+
+SOURCE = "auth"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass
+class Changes:
+    """Items and events of one directory change, committed together."""
+
+    outbox: Outbox
+    tenant: str
+
+    def __post_init__(self) -> None:
+        self.items: list[tuple[Any, Any]] = []
+        self.events: list[Envelope] = []
+
+    def save(self, item: Any, condition: Any = None) -> None:
+        self.items.append((item, condition))
+
+    def emit(self, payload: Any) -> None:
+        self.events.append(make_event(payload, tenant=self.tenant, source=SOURCE))
+
+    def commit(self) -> None:
+        # DynamoDB transactions take at most 100 items; directory changes are far smaller.
+        with store.transaction() as tx:
+            for item, condition in self.items:
+                tx.save(item, condition=condition)
+            self.outbox.stage(tx, self.events)
+        self.outbox.flush(self.events)
+
+
+class Directory:
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def changes(self, tenant: str) -> Changes:
+        return Changes(self.outbox, tenant)
+
+    # -- organisation ----------------------------------------------------------------------
+    def create_organisation(self, tenant: str, domain: str, name: str, settings: dict[str, Any]) -> None:
+        ch = self.changes(tenant)
+        ch.save(DomainItem(f"_DOMAIN#{domain.lower()}", "_", tenant=tenant), DomainItem.pk.does_not_exist())
+        ch.save(OrganisationItem(store.key(tenant, "ORG"), "ORG", name=name, domain=domain.lower(), settings=settings),
+                OrganisationItem.pk.does_not_exist())
+        ch.commit()
+
+    def tenant_for_domain(self, domain: str) -> str | None:
+        try:
+            return DomainItem.get(f"_DOMAIN#{domain.strip().lower()}", "_").tenant
+        except DomainItem.DoesNotExist:
+            return None
+
+    def create_location(self, tenant: str, location_id: str, name: str, *, address: dict[str, Any],
+                        contact: dict[str, Any]) -> None:
+        LocationItem(store.key(tenant, "ORG"), f"LOC#{location_id}", location_id=location_id, name=name,
+                     address=address, contact=contact).save(LocationItem.pk.does_not_exist())
+
+    def create_group(self, tenant: str, group_id: str, location_id: str, name: str, *, age_from_months: int,
+                     age_to_months: int, capacity: dict[str, int]) -> None:
+        GroupItem(store.key(tenant, "ORG"), f"GRP#{group_id}", group_id=group_id, location_id=location_id,
+                  name=name, age_from_months=age_from_months, age_to_months=age_to_months, capacity=capacity,
+                  gsi1pk=store.key(tenant, "LOC", location_id), gsi1sk=f"GRP#{group_id}",
+                  ).save(GroupItem.pk.does_not_exist())
+
+    def group(self, tenant: str, group_id: str) -> GroupItem:
+        return GroupItem.get(store.key(tenant, "ORG"), f"GRP#{group_id}")
+
+    # -- children --------------------------------------------------------------------------
+    def create_child(self, tenant: str, child_id: str, name: str, birth_date: str, *, group_id: str,
+                     start: str, end: str | None = None) -> None:
+        group = self.group(tenant, group_id)
+        ch = self.changes(tenant)
+        pk = store.key(tenant, "CHILD", child_id)
+        ch.save(ChildItem(pk, "CHILD", child_id=child_id, name=name, birth_date=birth_date,
+                          gsi2pk=store.key(tenant, "CHILDREN"), gsi2sk=f"{name.lower()}#{child_id}"),
+                ChildItem.pk.does_not_exist())
+        ch.save(PlacementItem(pk, f"PLC#{start}#{group_id}", child_id=child_id, group_id=group_id,
+                              location_id=group.location_id, start=start, end=end,
+                              gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"PLC#{start}#{child_id}"))
+        ch.emit(auth_events.ChildPlaced(child_id=child_id, child_name=name, birth_date=birth_date,
+                                        group_id=group_id, location_id=group.location_id, start=start, end=end))
+        ch.commit()
+
+    def placements(self, tenant: str, child_id: str) -> list[PlacementItem]:
+        return list(PlacementItem.query(store.key(tenant, "CHILD", child_id), PlacementItem.sk.startswith("PLC#")))
+
+    # -- people ----------------------------------------------------------------------------
+    def create_user(self, tenant: str, user_id: str, *, email: str, name: str, role: str, language: str = "nl",
+                    password_hash: str | None = None, groups: set[str] | None = None,
+                    locations: set[str] | None = None, is_demo: bool = False) -> None:
+        email = normalise_email(email)
+        ch = self.changes(tenant)
+        ch.save(UserItem(store.key(tenant, "USER", user_id), "USER", user_id=user_id, email=email, name=name,
+                         role=role, language=language, password_hash=password_hash,
+                         status="active" if password_hash else "invited", groups=groups or None,
+                         locations=locations or None, is_demo=is_demo,
+                         gsi1pk=store.key(tenant, "EMAIL", email), gsi1sk="USER",
+                         gsi2pk=store.key(tenant, "USERS"), gsi2sk=f"{role}#{user_id}"),
+                UserItem.pk.does_not_exist())
+        if role in ("staff", "manager"):
+            ch.emit(auth_events.StaffAssigned(user_id=user_id, role=role, group_ids=sorted(groups or ()),
+                                              location_ids=sorted(locations or ())))
+        ch.commit()
+
+    def user_by_email(self, tenant: str, email: str) -> UserItem | None:
+        for item in UserItem.gsi1.query(store.key(tenant, "EMAIL", normalise_email(email)), limit=1):
+            return item
+        return None
+
+    def link_guardian(self, tenant: str, child_id: str, user_id: str) -> None:
+        ch = self.changes(tenant)
+        ch.save(GuardianLinkItem(store.key(tenant, "CHILD", child_id), f"GUARDIAN#{user_id}", child_id=child_id,
+                                 user_id=user_id, gsi1pk=store.key(tenant, "USER", user_id),
+                                 gsi1sk=f"CHILD#{child_id}"))
+        ch.emit(auth_events.GuardianLinked(child_id=child_id, user_id=user_id))
+        ch.commit()
+
+    def children_of_guardian(self, tenant: str, user_id: str) -> list[str]:
+        return [link.child_id for link in GuardianLinkItem.gsi1.query(store.key(tenant, "USER", user_id),
+                                                                      GuardianLinkItem.gsi1sk.startswith("CHILD#"))]

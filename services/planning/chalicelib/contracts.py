@@ -1,0 +1,35 @@
+"""Contracts per child: the repository functions the admin API and the demo seeding use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.store import ContractItem
+from portal_common import store
+
+PRODUCTS = ("regular", "flex")
+
+
+def create_contract(tenant: str, contract_id: str, *, child_id: str, product: str, location_id: str,
+                    group_id: str, start: str, end: str | None, hourly_rate_cents: int,
+                    days: dict[str, dict[str, str]], flex_hours_per_year: int = 0) -> ContractItem:
+    if product not in PRODUCTS:
+        raise ValueError(f"unknown product {product!r}")
+    item = ContractItem(
+        store.key(tenant, "CHILD", child_id), f"CONTRACT#{start}#{contract_id}",
+        contract_id=contract_id, child_id=child_id, product=product, location_id=location_id, group_id=group_id,
+        start=start, end=end, hourly_rate_cents=hourly_rate_cents, days=days,
+        flex_hours_per_year=flex_hours_per_year,
+        gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"CONTRACT#{start}#{contract_id}",
+    )
+    item.save(ContractItem.pk.does_not_exist())
+    return item
+
+
+def contracts_of_child(tenant: str, child_id: str) -> list[ContractItem]:
+    return list(ContractItem.query(store.key(tenant, "CHILD", child_id), ContractItem.sk.startswith("CONTRACT#")))
+
+
+def describe(item: ContractItem) -> dict[str, Any]:
+    return {"id": item.contract_id, "product": item.product, "start": item.start, "end": item.end,
+            "days": item.days, "group_id": item.group_id}
