@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 # The environment is fixed before any service module is imported: settings are read at import.
@@ -19,17 +20,17 @@ os.environ.update({
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "PORTAL_LOG_LEVEL": "WARNING",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-from portal_common import tokens as _tokens  # noqa: E402
+from portal_common import tokens as _tokens
 
 _private, _public = _tokens.generate_keypair()
 os.environ["PORTAL_JWT_PRIVATE_KEY"] = _private
-os.environ["PORTAL_JWT_PUBLIC_KEYS"] = '{"test-1": %s}' % __import__("json").dumps(_public)
+os.environ["PORTAL_JWT_PUBLIC_KEYS"] = json.dumps({"test-1": _public})
 os.environ["PORTAL_JWT_KID"] = "test-1"
 
 from datetime import datetime  # noqa: E402
@@ -111,3 +112,21 @@ class TokenFactory:
 @pytest.fixture
 def tokens(clock) -> TokenFactory:
     return TokenFactory()
+
+
+@pytest.fixture(scope="session")
+def gateway(services):
+    """The local stack's WSGI gateway over all five apps (API Gateway's behaviour, in-process)."""
+    from infra.local.gateway import Dispatcher
+
+    dispatcher = Dispatcher({name: svc.app for name, svc in services.items()}, access_log=False)
+    yield dispatcher
+    dispatcher.close()
+
+
+@pytest.fixture
+def api(gateway, aws, bus):
+    """An HTTP client for the five services: `api.get("/planning/calendar", headers=tokens.header(...))`."""
+    from werkzeug.test import Client
+
+    return Client(gateway)

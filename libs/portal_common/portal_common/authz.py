@@ -13,9 +13,10 @@ locations. No request needs to ask another service.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import errors
 
@@ -71,7 +72,8 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("child.consents.update", R.CHILD, PARENT_ONLY, "give or withdraw a child's consents"),
     A("directory.read", R.TENANT, frozenset({Role.MANAGER, Role.ADMIN}), "read the organisation's directory"),
     A("directory.manage", R.TENANT, frozenset({Role.ADMIN}), "manage people, children and groups"),
-    A("location.manage", R.LOCATION, frozenset({Role.MANAGER, Role.ADMIN}), "manage a location, its groups and capacity"),
+    A("location.manage", R.LOCATION, frozenset({Role.MANAGER, Role.ADMIN}),
+      "manage a location, its groups and capacity"),
     # planning
     A("child.calendar.read", R.CHILD, ALL_ROLES, "read a child's care calendar"),
     A("child.absence.create", R.CHILD, ALL_ROLES, "report a child absent"),

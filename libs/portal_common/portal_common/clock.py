@@ -8,7 +8,7 @@ service in the process sees the same time.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -58,14 +58,14 @@ class OffsetClock:
     def now(self) -> datetime:
         with self._lock:
             offset = self._offset
-        return (datetime.now(timezone.utc) + offset).astimezone(AMSTERDAM)
+        return (datetime.now(UTC) + offset).astimezone(AMSTERDAM)
 
     def move_to(self, when: datetime) -> datetime:
         """Move the clock to `when`; moving backwards is refused (schedules never run twice)."""
         if when.tzinfo is None:
             raise ValueError("aware datetime required")
         with self._lock:
-            current = datetime.now(timezone.utc) + self._offset
+            current = datetime.now(UTC) + self._offset
             if when < current:
                 raise ValueError("the dev clock only moves forward")
             self._offset += when - current
@@ -97,7 +97,7 @@ def today() -> date:
 
 
 def utcnow() -> datetime:
-    return _clock.now().astimezone(timezone.utc)
+    return _clock.now().astimezone(UTC)
 
 
 def local(dt: datetime) -> datetime:

@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -114,7 +115,7 @@ def handle_batch(inbox: Inbox, records: Iterable[Any], handlers: dict[str, Handl
         message_id = _message_id(record)
         try:
             env = envelope_from_sqs_body(_body(record))
-        except Exception:
+        except Exception:  # noqa: BLE001 - unreadable in any way: leave it for the DLQ
             log.error("unreadable event; left for the DLQ", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
             continue

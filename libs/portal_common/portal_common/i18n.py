@@ -6,7 +6,7 @@ missing key is a programming error caught by the tests.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -68,13 +68,19 @@ def negotiate(accept_language: str | None, preferred: str | None = None) -> str:
     if accept_language:
         ranked = []
         for part in accept_language.split(","):
-            pieces = part.strip().split(";q=")
-            tag = pieces[0].strip().lower()[:2]
-            try:
-                q = float(pieces[1]) if len(pieces) > 1 else 1.0
-            except ValueError:
-                q = 0.0
-            ranked.append((q, tag))
+            # `en-GB;q=0.8`, also with the optional whitespace RFC 9110 allows (`en ; q=0.8`).
+            tag, *params = (piece.strip() for piece in part.split(";"))
+            q = 1.0
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip().lower() == "q":
+                    try:
+                        q = float(value.strip())
+                    except ValueError:
+                        q = 0.0
+            if q <= 0:
+                continue  # q=0 means "not acceptable"
+            ranked.append((q, tag.lower().split("-")[0]))
         for _q, tag in sorted(ranked, key=lambda p: -p[0]):
             if tag in LANGUAGES:
                 return tag

@@ -10,17 +10,17 @@ import json
 import logging
 import sys
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-_context: ContextVar[dict[str, str]] = ContextVar("portal_log_context", default={})
+_context: ContextVar[dict[str, str] | None] = ContextVar("portal_log_context", default=None)
 FORBIDDEN_KEYS = ("email", "name", "password", "token", "phone", "address", "text", "body", "secret")
 _STANDARD = set(vars(logging.makeLogRecord({})))
 
 
 def bind(**values: str | None) -> None:
     """Add ids to the context of every log line of this request."""
-    current = dict(_context.get())
+    current = dict(_context.get() or {})
     current.update({k: v for k, v in values.items() if v})
     _context.set(current)
 
@@ -32,11 +32,11 @@ def clear() -> None:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
-            **_context.get(),
+            **(_context.get() or {}),
         }
         for key, value in vars(record).items():
             if key in _STANDARD or key.startswith("_"):

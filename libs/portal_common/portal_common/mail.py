@@ -10,8 +10,9 @@ confirmations). Services register templates; values are HTML-escaped in the HTML
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import aws
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -29,7 +30,8 @@ TEMPLATES: dict[str, Template] = {}
 
 LAYOUT = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{subject}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;color:#1f2933;max-width:560px;margin:0 auto;padding:24px">
+<body style="font-family:Arial,Helvetica,sans-serif;color:#1f2933;max-width:560px;
+margin:0 auto;padding:24px">
 <h1 style="font-size:20px">{subject}</h1>
 {content}
 <hr style="border:none;border-top:1px solid #d9e2ec;margin-top:32px">
@@ -42,7 +44,8 @@ FOOTER = {
 }
 
 
-def register_template(key: str, *, subject: Mapping[str, str], text: Mapping[str, str], html: Mapping[str, str]) -> None:
+def register_template(key: str, *, subject: Mapping[str, str], text: Mapping[str, str],
+                      html: Mapping[str, str]) -> None:
     for part in (subject, text, html):
         missing = set(LANGUAGES) - set(part)
         if missing:

@@ -36,7 +36,7 @@ def _problem(description: str) -> dict[str, Any]:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def build_openapi(app: "PortalApp") -> dict[str, Any]:
+def build_openapi(app: PortalApp) -> dict[str, Any]:
     models: list[tuple[type[BaseModel], str]] = []
     for spec in app.portal_routes:
         if spec.body is not None:

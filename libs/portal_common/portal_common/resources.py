@@ -79,7 +79,7 @@ class ServiceResources:
     schedules: list[str] = field(default_factory=list)
 
 
-def describe(app: "PortalApp") -> ServiceResources:
+def describe(app: PortalApp) -> ServiceResources:
     settings = get_settings()
     seen: dict[str, TableSpec] = {}
     for model in app.tables:
@@ -90,7 +90,7 @@ def describe(app: "PortalApp") -> ServiceResources:
         queue = QueueSpec(settings.queue_name(app.service), settings.dlq_name(app.service),
                           tuple(sorted(app.consumed_event_types)))
     schedules = [getattr(src, "name", "") for src in app.event_sources
-                 if type(src).__name__ == "CloudWatchEventConfig"]
+                 if type(src).__name__ == "ScheduledEventConfig"]
     return ServiceResources(
         service=app.service,
         tables=list(seen.values()),

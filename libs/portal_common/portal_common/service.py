@@ -18,8 +18,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from chalice import AuthResponse, Chalice, Response
 from pydantic import BaseModel
@@ -54,7 +55,7 @@ class RouteSpec:
 class Req:
     """What a view gets: the caller, the parsed input, and the authorization and paging helpers."""
 
-    app: "PortalApp"
+    app: PortalApp
     spec: RouteSpec
     request: Any
     lang: str

@@ -1,1 +1,3 @@
-"""The auth service: identity, tenants, directory (locations, groups, children, guardians, staff), consents, notification settings."""
+"""The auth service:
+identity, tenants, directory (locations, groups, children, guardians, staff), consents, notification settings.
+"""

@@ -1,1 +1,3 @@
-"""The exports service: diary downloads, personal-data exports, retention purge."""
+"""The exports service:
+diary downloads, personal-data exports, retention purge.
+"""

@@ -1,1 +1,3 @@
-"""The messaging service: conversations with group staff, news, newsletters, location pages, notification delivery."""
+"""The messaging service:
+conversations with group staff, news, newsletters, location pages, notification delivery.
+"""

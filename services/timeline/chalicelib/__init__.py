@@ -1,1 +1,3 @@
-"""The timeline service: photos (S3 upload, processing, derivatives), diary reports, the timeline feed."""
+"""The timeline service:
+photos (S3 upload, processing, derivatives), diary reports, the timeline feed.
+"""

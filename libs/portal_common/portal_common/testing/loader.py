@@ -22,7 +22,7 @@ from portal_common.settings import SERVICES
 REPO = Path(__file__).resolve().parents[4]
 SERVICES_DIR = REPO / "services"
 _lock = threading.RLock()
-_loaded: dict[str, "LoadedService"] = {}
+_loaded: dict[str, LoadedService] = {}
 
 
 @dataclass(frozen=True)

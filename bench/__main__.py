@@ -1,0 +1,15 @@
+"""`make bench`: every benchmark of the project, printing figures. `--skip-tests` skips timing the suite."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import startup
+
+
+def main() -> None:
+    startup.main(skip_tests="--skip-tests" in sys.argv)
+
+
+if __name__ == "__main__":
+    main()

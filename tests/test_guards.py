@@ -1,0 +1,143 @@
+"""Guard tests: conventions that keep the system safe, enforced on every route, event and file.
+
+A route that names no action, a protected route without the token authorizer, a consumed event type
+without a schema or a test, a Scan on a request path, a late `chalicelib` import or a top-level
+`import boto3` cannot be merged.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from portal_common import authz, events, i18n
+from portal_common.service import AUTHORIZER_NAME
+from portal_common.settings import SERVICES
+
+REPO = Path(__file__).resolve().parents[1]
+SERVICE_FILES = sorted(p for p in (REPO / "services").glob("*/**/*.py") if "vendor" not in p.parts)
+LIB_FILES = sorted((REPO / "libs" / "portal_common" / "portal_common").rglob("*.py"))
+
+# Routes anyone may call without a token. Adding one here is a deliberate, reviewed decision.
+PUBLIC_ROUTES = {
+    (svc, "GET", path) for svc in SERVICES for path in ("/health", "/openapi.json")
+}
+
+# Files allowed to Scan a table: offline jobs only, each with its reason. Request paths never scan.
+SCAN_ALLOWED: dict[str, str] = {}
+
+
+def _all_routes(services):
+    for name, svc in services.items():
+        for path, methods in svc.app.routes.items():
+            for method, entry in methods.items():
+                yield name, svc.app, path, method, entry
+
+
+def test_every_route_names_an_action_or_is_explicitly_public(services):
+    for name, app, path, method, _entry in _all_routes(services):
+        specs = [s for s in app.portal_routes if s.path == path and s.method == method]
+        assert len(specs) == 1, f"{name} {method} {path} was not declared with app.endpoint()"
+        spec = specs[0]
+        if spec.public:
+            assert (name, method, path) in PUBLIC_ROUTES, f"{name} {method} {path} is public but not allow-listed"
+        else:
+            assert spec.action in authz.ACTIONS, f"{name} {method} {path} names unknown action {spec.action}"
+
+
+def test_every_protected_route_sits_behind_the_token_authorizer(services):
+    for name, _app, path, method, entry in _all_routes(services):
+        if (name, method, path) in PUBLIC_ROUTES:
+            assert entry.authorizer is None
+        else:
+            assert entry.authorizer is not None and entry.authorizer.name == AUTHORIZER_NAME, (name, method, path)
+
+
+def test_every_protected_route_has_a_security_matrix_case(services):
+    from tests.security_cases import CASES
+
+    protected = {(n, m, p) for n, _a, p, m, _e in _all_routes(services) if (n, m, p) not in PUBLIC_ROUTES}
+    missing = protected - set(CASES)
+    assert not missing, f"routes without cross-family / cross-tenant cases in tests/security_cases.py: {missing}"
+    stale = set(CASES) - protected
+    assert not stale, f"security cases for routes that no longer exist: {stale}"
+    for route, ref in CASES.items():
+        file, _, test = ref.partition("::")
+        source = (REPO / file).read_text() if (REPO / file).is_file() else ""
+        assert f"def {test}(" in source, f"{route}: {ref} does not exist"
+
+
+def test_every_service_serves_health_and_openapi(services):
+    for name, svc in services.items():
+        assert {"/health", "/openapi.json"} <= set(svc.app.routes), name
+
+
+def test_every_action_in_the_catalogue_is_well_formed():
+    for name, action in authz.ACTIONS.items():
+        assert re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", name), name
+        assert action.roles, name
+        assert action.description, name
+
+
+def test_every_published_event_type_has_a_schema_and_one_owner(services):
+    for name in SERVICES:
+        module = getattr(services[name].lib, "events", None)
+        for payload in getattr(module, "PUBLISHES", ()):
+            kind = payload.__event_type__
+            assert events.OWNERS[kind] == name, f"{kind} is published by {name} but owned by {events.OWNERS[kind]}"
+            assert kind.split(".")[0] == name, f"{kind} must start with its owner {name}"
+            assert (kind, payload.__event_version__) in events.SCHEMAS
+
+
+def test_every_consumed_event_type_has_a_schema_and_a_consumer_test(services):
+    test_texts = {p: p.read_text() for p in (REPO / "tests").rglob("test_*.py")}
+    for name, svc in services.items():
+        for kind in svc.app.consumed_event_types:
+            assert kind in events.OWNERS, f"{name} consumes {kind}, which no service publishes"
+            covering = [p for p, text in test_texts.items() if name in p.name and f'"{kind}"' in text]
+            assert covering, f"{name} consumes {kind} but no tests/**/test_*{name}*.py mentions it"
+
+
+def _parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+@pytest.mark.parametrize("path", SERVICE_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_chalicelib_is_imported_only_at_module_level(path):
+    """Several services share one process locally (see portal_common.testing.loader)."""
+    tree = _parse(path)
+    top_level = set(map(id, tree.body))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top_level:
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            assert not any(n.split(".")[0] == "chalicelib" for n in names), f"{path}:{node.lineno}"
+
+
+@pytest.mark.parametrize("path", SERVICE_FILES + LIB_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_no_top_level_boto3_import_and_no_scan_on_request_paths(path):
+    tree = _parse(path)
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            assert all(a.name.split(".")[0] != "boto3" for a in node.names), f"{path}: import boto3 lazily"
+        if isinstance(node, ast.ImportFrom):
+            assert (node.module or "").split(".")[0] != "boto3", f"{path}: import boto3 lazily"
+    rel = str(path.relative_to(REPO))
+    if rel in SCAN_ALLOWED:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "scan":
+            pytest.fail(f"{rel}:{node.lineno} scans a table; query a key or an index instead")
+
+
+@pytest.mark.parametrize("path", SERVICE_FILES + LIB_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_files_stay_small(path):
+    assert len(path.read_text().splitlines()) <= 400, f"{path} is over 400 lines: split it"
+
+
+def test_every_user_facing_text_exists_in_dutch_and_english(services):
+    for key, by_lang in i18n._TEXTS.items():
+        assert set(by_lang) >= {"nl", "en"}, key
+        assert all(v.strip() for v in by_lang.values()), key
