@@ -9,6 +9,9 @@ from bench import startup
 
 def main() -> None:
     startup.main(skip_tests="--skip-tests" in sys.argv)
+    from bench import auth  # configures a test environment: after the subprocess benches
+
+    auth.main()
 
 
 if __name__ == "__main__":

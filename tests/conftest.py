@@ -11,27 +11,9 @@
 
 from __future__ import annotations
 
-import json
-import os
+from portal_common.testing import env as _env
 
-# The environment is fixed before any service module is imported: settings are read at import.
-os.environ.update({
-    "PORTAL_STAGE": "test",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "PORTAL_LOG_LEVEL": "WARNING",
-})
-os.environ.pop("AWS_ENDPOINT_URL", None)
-os.environ.pop("AWS_PROFILE", None)
-
-from portal_common import tokens as _tokens
-
-_private, _public = _tokens.generate_keypair()
-os.environ["PORTAL_JWT_PRIVATE_KEY"] = _private
-os.environ["PORTAL_JWT_PUBLIC_KEYS"] = json.dumps({"test-1": _public})
-os.environ["PORTAL_JWT_KID"] = "test-1"
+_env.configure()
 
 from datetime import datetime  # noqa: E402
 
@@ -42,11 +24,9 @@ from moto import mock_aws  # noqa: E402
 from portal_common import aws as _aws  # noqa: E402
 from portal_common import clock as _clock  # noqa: E402
 from portal_common import consumer, events, resources, settings  # noqa: E402
+from portal_common import tokens as _tokens  # noqa: E402
 from portal_common.authz import Principal, Role  # noqa: E402
 from portal_common.testing.loader import LoadedService, load_all  # noqa: E402
-
-settings.reset_settings()
-_tokens.reset_keys()
 
 # A Tuesday in term time, 09:00 in Amsterdam (CET).
 DEFAULT_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=_clock.AMSTERDAM)

@@ -24,6 +24,12 @@ LIB_FILES = sorted((REPO / "libs" / "portal_common" / "portal_common").rglob("*.
 # Routes anyone may call without a token. Adding one here is a deliberate, reviewed decision.
 PUBLIC_ROUTES = {
     (svc, "GET", path) for svc in SERVICES for path in ("/health", "/openapi.json")
+} | {
+    # Sign-in and account recovery: the caller has no token yet. Each answers without revealing
+    # whether an account exists, and is throttled per account and per source address.
+    ("auth", "POST", path) for path in (
+        "/login", "/refresh", "/logout", "/activate", "/activation/resend", "/password/forgot", "/password/reset",
+    )
 }
 
 # Files allowed to Scan a table: offline jobs only, each with its reason. Request paths never scan.

@@ -68,6 +68,7 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("me.notification_settings.update", R.SELF, ALL_ROLES, "change one's notification settings"),
     A("me.devices.register", R.SELF, ALL_ROLES, "register a device for push notifications"),
     A("me.sessions.revoke", R.SELF, ALL_ROLES, "sign out everywhere"),
+    A("me.password.change", R.SELF, ALL_ROLES, "change one's password"),
     A("child.consents.read", R.CHILD, ALL_ROLES, "read a child's consents"),
     A("child.consents.update", R.CHILD, PARENT_ONLY, "give or withdraw a child's consents"),
     A("directory.read", R.TENANT, frozenset({Role.MANAGER, Role.ADMIN}), "read the organisation's directory"),

@@ -45,7 +45,9 @@ class ManualClock:
 
     def advance(self, delta: timedelta) -> None:
         with self._lock:
-            self._now = self._now + delta
+            # Add in UTC: aware + timedelta in a zoneinfo zone is wall-clock arithmetic, which lands in
+            # (or skips) the daylight-saving gap, so "24 hours later" would be 23 or 25 real hours.
+            self._now = (self._now.astimezone(UTC) + delta).astimezone(AMSTERDAM)
 
 
 class OffsetClock:

@@ -123,7 +123,10 @@ def create_all(resources: list[ServiceResources], clients: dict[str, Any]) -> No
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={
                 "RawMessageDelivery": "true", "FilterPolicy": res.queue.filter_policy})
         for bucket in res.buckets:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+            # S3 refuses a LocationConstraint of us-east-1 (its default region): leave it out there.
+            location = {} if settings.region == "us-east-1" else {
+                "CreateBucketConfiguration": {"LocationConstraint": settings.region}}
+            s3.create_bucket(Bucket=bucket, **location)
     ses = clients.get("ses")
     if ses is not None:
         ses.verify_email_identity(EmailAddress=settings.mail_sender)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
 
 from chalice import AuthResponse, Chalice, Response
@@ -99,11 +101,21 @@ class Req:
         return page.to_body(scope=self._cursor_scope, tenant=p.tenant, subject=p.user_id)
 
 
+def _json_default(value: Any) -> Any:
+    # Views return plain dicts holding response models (a page of items) and instants; `str()` would
+    # give a model's repr and "2026-03-03 09:00:00+01:00" instead of JSON and ISO 8601.
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, (date, time)):  # datetime is a date
+        return value.isoformat()
+    return str(value)
+
+
 def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
     if isinstance(body, BaseModel):
         payload = body.model_dump_json(by_alias=True)
     else:
-        payload = json.dumps(body, ensure_ascii=False, default=str)
+        payload = json.dumps(body, ensure_ascii=False, default=_json_default)
     return Response(body=payload, status_code=status, headers={"Content-Type": JSON, **(headers or {})})
 
 
@@ -131,6 +143,9 @@ class PortalApp(Chalice):
     def __init__(self, service: str, *, tables: list[type] | None = None, buckets: list[str] | None = None,
                  title: str | None = None, version: str = "0.1.0") -> None:
         super().__init__(app_name=service)
+        # The module that builds the app (its app.py). `chalice package` points every Lambda handler
+        # at `app.<function name>`, so handlers the library defines are exported into that module.
+        self._entry_namespace: dict[str, Any] = sys._getframe(1).f_globals
         self.service = service
         self.title = title or f"ouderportaal {service} service"
         self.version = version
@@ -162,7 +177,11 @@ class PortalApp(Chalice):
             return AuthResponse(routes=["*"], principal_id=principal.user_id,
                                 context={"claims": json.dumps(principal.to_claims())})
 
+        self._export("token_authorizer", token_authorizer)
         return token_authorizer
+
+    def _export(self, name: str, handler: Any) -> None:
+        self._entry_namespace.setdefault(name, handler)
 
     def _principal_of(self, request: Any) -> Principal | None:
         context = (request.context or {}).get("authorizer") or {}
@@ -242,6 +261,11 @@ class PortalApp(Chalice):
                         raise errors.Problem(code="authorization_not_checked")
                 except errors.Problem as problem:
                     return problem_response(problem, req.lang)
+                except Exception:
+                    # Chalice would catch this itself and log it as plain text without the request's
+                    # ids; log it here as a JSON line with tenant and user bound, answer a bare 500.
+                    log.exception("unhandled error", extra={"route": spec.name})
+                    return problem_response(errors.Problem(), req.lang)
                 if isinstance(result, Response):
                     return result
                 if result is None:
@@ -279,6 +303,8 @@ class PortalApp(Chalice):
         def on_events(event: Any) -> dict[str, Any]:
             return handle_batch(self.inbox, event, self.event_handlers)
 
+        self._export("on_events", on_events)
+
     def publishes(self) -> Any:
         """Give this service a transactional outbox, relayed every minute for what a crash left behind."""
         from chalice import Rate
@@ -290,5 +316,7 @@ class PortalApp(Chalice):
         @self.schedule(Rate(1, unit=Rate.MINUTES), name="relay_outbox")
         def relay_outbox(event: Any) -> int:
             return self.outbox.relay()
+
+        self._export("relay_outbox", relay_outbox)
 
         return self.outbox

@@ -7,6 +7,7 @@ must know about is staged in the outbox in the same transaction as the change it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib import events as auth_events
@@ -20,11 +21,37 @@ from chalicelib.store import (
     PlacementItem,
     UserItem,
 )
-from portal_common import store
+from portal_common import clock, store
 from portal_common.events import Envelope, make_event
 from portal_common.outbox import Outbox
 
 SOURCE = "auth"
+DEFAULT_ACCESS_WEEKS = 8
+
+
+def current_placement(placements: list[PlacementItem], today: date) -> PlacementItem | None:
+    """The placement covering today; else the latest one started; else the first one to come."""
+    ordered = sorted(placements, key=lambda p: p.start)
+    covering = [p for p in ordered if p.start <= today.isoformat() and (p.end is None or p.end >= today.isoformat())]
+    if covering:
+        return covering[-1]
+    started = [p for p in ordered if p.start <= today.isoformat()]
+    return started[-1] if started else (ordered[0] if ordered else None)
+
+
+def access_until(placements: list[PlacementItem], weeks: int) -> str | None:
+    """Guardians keep access until `weeks` after the last placement ends (None: no end yet)."""
+    if not placements or any(p.end is None for p in placements):
+        return None
+    last_end = max(date.fromisoformat(p.end) for p in placements if p.end)
+    return (last_end + timedelta(weeks=weeks)).isoformat()
+
+
+def apply_access(link: GuardianLinkItem, placements: list[PlacementItem], weeks: int) -> None:
+    current = current_placement(placements, clock.today())
+    link.group_ids = {current.group_id} if current else None
+    link.location_ids = {current.location_id} if current else None
+    link.access_until = access_until(placements, weeks)
 
 
 def normalise_email(email: str) -> str:
@@ -136,12 +163,28 @@ class Directory:
         return None
 
     def link_guardian(self, tenant: str, child_id: str, user_id: str) -> None:
+        child = ChildItem.get(store.key(tenant, "CHILD", child_id), "CHILD")
         ch = self.changes(tenant)
-        ch.save(GuardianLinkItem(store.key(tenant, "CHILD", child_id), f"GUARDIAN#{user_id}", child_id=child_id,
-                                 user_id=user_id, gsi1pk=store.key(tenant, "USER", user_id),
-                                 gsi1sk=f"CHILD#{child_id}"))
+        link = GuardianLinkItem(store.key(tenant, "CHILD", child_id), f"GUARDIAN#{user_id}", child_id=child_id,
+                                user_id=user_id, child_name=child.name, gsi1pk=store.key(tenant, "USER", user_id),
+                                gsi1sk=f"CHILD#{child_id}")
+        apply_access(link, self.placements(tenant, child_id), self.access_weeks(tenant))
+        ch.save(link)
         ch.emit(auth_events.GuardianLinked(child_id=child_id, user_id=user_id))
         ch.commit()
+
+    def refresh_links(self, tenant: str, child_id: str) -> None:
+        """Copy the child's current placement and access window onto every guardian link."""
+        placements = self.placements(tenant, child_id)
+        weeks = self.access_weeks(tenant)
+        for link in GuardianLinkItem.query(store.key(tenant, "CHILD", child_id),
+                                           GuardianLinkItem.sk.startswith("GUARDIAN#")):
+            apply_access(link, placements, weeks)
+            link.save()
+
+    def access_weeks(self, tenant: str) -> int:
+        org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")
+        return int(org.settings.get("access_after_contract_weeks", DEFAULT_ACCESS_WEEKS))
 
     def children_of_guardian(self, tenant: str, user_id: str) -> list[str]:
         return [link.child_id for link in GuardianLinkItem.gsi1.query(store.key(tenant, "USER", user_id),

@@ -25,3 +25,29 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return HASHER.check_needs_rehash(stored_hash)
+
+
+def is_common(password: str) -> bool:
+    """True for a password in zxcvbn's list of the ~30,000 most common ones (case-insensitive).
+
+    zxcvbn's frequency list is large: it is imported on the first password being set, never on the
+    sign-in path.
+    """
+    return password.lower() in _common_passwords()
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        _COMMON = frozenset(FREQUENCY_LISTS["passwords"])
+    return _COMMON
+
+
+# A real argon2id hash of a random string: verifying against it for unknown accounts makes a
+# sign-in for an unknown e-mail address take as long as one for a known address.
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$iUOq7mWtXBTTCfgwy1pQQw$2y4C43tnaVm0JmqCGuQIuZJ+BezbadLaW/9cKDE4FlE"

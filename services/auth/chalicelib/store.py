@@ -10,9 +10,21 @@
 | placement | `<t>#CHILD#<id>` | `PLC#<start>#<group>` | `<t>#GRP#<group>` / `PLC#<start>#<child>` | |
 | guardian link | `<t>#CHILD#<id>` | `GUARDIAN#<user>` | `<t>#USER#<user>` / `CHILD#<child>` | |
 | user | `<t>#USER#<id>` | `USER` | `<t>#EMAIL#<email>` / `USER` | `<t>#USERS` / `<role>#<id>` |
+| session (refresh-token family) | `_SESSION#<family>` | `_` | `<t>#USER#<user>` / `SESSION#<family>` | |
+| used refresh token | `_REFRESH_USED#<sha256>` | `_` | | |
+| one-time token (activation, reset) | `_ONETIME#<sha256>` | `_` | | |
+| activation mail due | `<t>#USER#<id>` | `ACTIVATION` | `_ACTIVATION_DUE` / `<due instant>#<t>#<user>` | |
+| throttle window | `_THROTTLE#<scope>#<sha256 key>` | `<window start>` | | |
+| consents (current) | `<t>#CHILD#<id>` | `CONSENT` | | |
+| consent change (history) | `<t>#CHILD#<id>` | `CONSENT#<instant>#<id>` | | |
+| notification settings | `<t>#USER#<id>` | `NOTIFY` | | |
+| push device | `<t>#USER#<id>` | `DEVICE#<id>` | | |
 
-The system rows (`_DOMAIN#…`) are the only ones not prefixed with a tenant: they map the sign-in
-domain to the tenant, before any tenant is known.
+System rows start with `_` (never a tenant id): they are found before any tenant is known (the
+sign-in domain, a refresh token, a link from an e-mail) or are per-process machinery (throttles, the
+activation schedule). Each carries its tenant as an attribute where it has one.
+Guardian links carry the child's current groups, locations and the end of the parent's access
+window, so building a parent's token needs one Query.
 """
 
 from __future__ import annotations
@@ -77,6 +89,10 @@ class PlacementItem(AuthItem):
 class GuardianLinkItem(AuthItem):
     child_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    child_name = UnicodeAttribute(default="")
+    group_ids = UnicodeSetAttribute(null=True)     # the child's current groups
+    location_ids = UnicodeSetAttribute(null=True)  # and their locations
+    access_until = UnicodeAttribute(null=True)     # last day of access (contract end + 8 weeks)
 
 
 class UserItem(AuthItem):
@@ -90,3 +106,65 @@ class UserItem(AuthItem):
     groups = UnicodeSetAttribute(null=True)      # staff: the groups they work in
     locations = UnicodeSetAttribute(null=True)   # manager: the locations they run
     is_demo = BooleanAttribute(default=False)
+
+
+class SessionItem(AuthItem):
+    """A refresh-token family: rotating tokens of one sign-in, with reuse detection."""
+
+    tenant = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    current_hash = UnicodeAttribute()
+    used_hashes = UnicodeSetAttribute(null=True)
+    generation = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    last_used_at = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    revoked_reason = UnicodeAttribute(null=True)
+
+
+class UsedRefreshItem(AuthItem):
+    """A rotated-away refresh token (`_REFRESH_USED#<sha256>`), remembered to detect its reuse."""
+
+    family = UnicodeAttribute()
+
+
+class OneTimeTokenItem(AuthItem):
+    """An activation or password-reset link: stored hashed, single use, short-lived."""
+
+    kind = UnicodeAttribute()  # activation | reset
+    tenant = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    used = BooleanAttribute(default=False)
+
+
+class ActivationDueItem(AuthItem):
+    """When the activation e-mail of an invited account goes out."""
+
+    due_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+
+
+class ThrottleItem(AuthItem):
+    count = NumberAttribute(default=0)
+
+
+class ConsentItem(AuthItem):
+    """A child's current consents, or (sk `CONSENT#…`) one change in their history."""
+
+    child_id = UnicodeAttribute()
+    photos = BooleanAttribute(null=True)   # None: not given yet
+    diary = BooleanAttribute(null=True)
+    outings = BooleanAttribute(null=True)
+    changed_by = UnicodeAttribute(null=True)
+    changed_at = UnicodeAttribute(null=True)
+
+
+class NotificationSettingsItem(AuthItem):
+    settings = JSONAttribute(default=dict)  # type → {"push": bool, "email": bool}
+
+
+class DeviceItem(AuthItem):
+    device_id = UnicodeAttribute()
+    platform = UnicodeAttribute()           # apns | fcm
+    endpoint_arn = UnicodeAttribute(null=True)
+    registered_at = UnicodeAttribute()

@@ -1,0 +1,40 @@
+"""The five services in-process over moto, with the demo organisation: the setting of the request benches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from portal_common.testing import env
+
+env.configure()
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from portal_common import aws, resources, settings  # noqa: E402
+from portal_common.testing.loader import load_all  # noqa: E402
+
+
+@contextmanager
+def demo_system() -> Iterator[Any]:
+    """Yield a werkzeug client over the local gateway, with every resource created and the demo seeded."""
+    from werkzeug.test import Client
+
+    from infra.local.demo import seed_demo
+    from infra.local.gateway import Dispatcher
+
+    services = load_all()
+    with mock_aws():
+        aws.reset_clients()
+        region = settings.get_settings().region
+        clients = {n: boto3.client(n, region_name=region) for n in ("dynamodb", "sns", "sqs", "s3", "ses")}
+        resources.create_all([resources.describe(s.app) for s in services.values()], clients)
+        seed_demo()
+        dispatcher = Dispatcher({n: s.app for n, s in services.items()}, access_log=False)
+        try:
+            yield Client(dispatcher)
+        finally:
+            dispatcher.close()
+            aws.reset_clients()

@@ -1,0 +1,1 @@
+"""`python -m infra.package <outdir>`: deployable CloudFormation for every service (see `build.py`)."""

@@ -1,0 +1,61 @@
+"""The auth service's transactional e-mails (sent whatever the notification settings say)."""
+
+from __future__ import annotations
+
+from portal_common import mail
+
+mail.register_template(
+    "auth.activation",
+    subject={"nl": "Activeer je account voor het ouderportaal van {organisation}",
+             "en": "Activate your account for the {organisation} parent portal"},
+    text={
+        "nl": "Beste {name},\n\nWelkom bij het ouderportaal van {organisation}. Kies je wachtwoord via deze link "
+              "(geldig tot {valid_until}):\n\n{link}\n\nJe logt in met {email} en domein {domain}.",
+        "en": "Dear {name},\n\nWelcome to the {organisation} parent portal. Choose your password with this link "
+              "(valid until {valid_until}):\n\n{link}\n\nYou sign in with {email} and domain {domain}.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>Welkom bij het ouderportaal van {organisation}. Kies je wachtwoord via de "
+              "knop hieronder (geldig tot {valid_until}).</p><p><a href=\"{link}\">Account activeren</a></p>"
+              "<p>Je logt in met {email} en domein {domain}.</p>",
+        "en": "<p>Dear {name},</p><p>Welcome to the {organisation} parent portal. Choose your password with the "
+              "button below (valid until {valid_until}).</p><p><a href=\"{link}\">Activate account</a></p>"
+              "<p>You sign in with {email} and domain {domain}.</p>",
+    },
+)
+
+mail.register_template(
+    "auth.password_reset",
+    subject={"nl": "Nieuw wachtwoord voor het ouderportaal", "en": "New password for the parent portal"},
+    text={
+        "nl": "Beste {name},\n\nJe hebt een nieuw wachtwoord aangevraagd. Kies het via deze link (geldig tot "
+              "{valid_until}):\n\n{link}\n\nHeb je dit niet aangevraagd? Dan kun je deze e-mail negeren.",
+        "en": "Dear {name},\n\nYou asked for a new password. Choose it with this link (valid until "
+              "{valid_until}):\n\n{link}\n\nDid you not ask for this? Then you can ignore this e-mail.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>Je hebt een nieuw wachtwoord aangevraagd. Kies het via de knop hieronder "
+              "(geldig tot {valid_until}).</p><p><a href=\"{link}\">Nieuw wachtwoord kiezen</a></p>"
+              "<p>Heb je dit niet aangevraagd? Dan kun je deze e-mail negeren.</p>",
+        "en": "<p>Dear {name},</p><p>You asked for a new password. Choose it with the button below "
+              "(valid until {valid_until}).</p><p><a href=\"{link}\">Choose a new password</a></p>"
+              "<p>Did you not ask for this? Then you can ignore this e-mail.</p>",
+    },
+)
+
+mail.register_template(
+    "auth.password_changed",
+    subject={"nl": "Je wachtwoord is gewijzigd", "en": "Your password was changed"},
+    text={
+        "nl": "Beste {name},\n\nHet wachtwoord van je account bij {organisation} is zojuist gewijzigd. "
+              "Was jij dit niet? Vraag dan direct een nieuw wachtwoord aan en neem contact op met de locatie.",
+        "en": "Dear {name},\n\nThe password of your {organisation} account was just changed. "
+              "Was this not you? Ask for a new password at once and contact the location.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>Het wachtwoord van je account bij {organisation} is zojuist gewijzigd.</p>"
+              "<p>Was jij dit niet? Vraag dan direct een nieuw wachtwoord aan en neem contact op met de locatie.</p>",
+        "en": "<p>Dear {name},</p><p>The password of your {organisation} account was just changed.</p>"
+              "<p>Was this not you? Ask for a new password at once and contact the location.</p>",
+    },
+)

@@ -1,0 +1,200 @@
+"""Sign-in routes: login, refresh, logout, activation, password reset and change, `me`.
+
+None of these answers reveals whether an account exists: unknown e-mail addresses, invited and
+deactivated accounts get the same answers as wrong passwords, after the same argon2 work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import access, activation, me, passwords, tokens_store
+from chalicelib.api import (
+    Accepted,
+    AccountIn,
+    ActivatedOut,
+    ActivateIn,
+    ChangePasswordIn,
+    LoginIn,
+    MeOut,
+    RefreshIn,
+    ResetIn,
+    TokenPair,
+)
+from chalicelib.directory import Directory, normalise_email
+from chalicelib.store import OrganisationItem, UserItem
+from chalicelib.throttle import LOGIN, RECOVERY, Throttle
+from portal_common import errors, i18n, store, tokens
+from portal_common.service import PortalApp, Req
+
+i18n.register({
+    "auth.invalid_credentials": {
+        "nl": "Deze combinatie van organisatie, e-mailadres en wachtwoord klopt niet.",
+        "en": "This combination of organisation, e-mail address and password is not correct.",
+    },
+    "auth.invalid_refresh_token": {
+        "nl": "Deze sessie is verlopen of afgemeld. Log opnieuw in.",
+        "en": "This session has expired or was signed out. Please sign in again.",
+    },
+    "auth.invalid_link": {
+        "nl": "Deze link is verlopen of al gebruikt. Vraag een nieuwe aan.",
+        "en": "This link has expired or was already used. Please ask for a new one.",
+    },
+    "auth.password_too_common": {
+        "nl": "Dit wachtwoord wordt te vaak gebruikt. Kies een ander wachtwoord.",
+        "en": "This password is too common. Please choose another one.",
+    },
+})
+
+login_throttle = Throttle("login", LOGIN)
+recovery_throttle = Throttle("recovery", RECOVERY)
+
+
+def _check_new_password(password: str, field: str) -> None:
+    if passwords.is_common(password):
+        raise errors.Unprocessable(code="password_too_common", detail_key="auth.password_too_common",
+                                   errors=[{"loc": ["body", field], "msg": "too common"}])
+
+
+def _token_pair(tenant: str, user: UserItem, family: str, refresh_token: str) -> TokenPair:
+    principal = access.principal_for(tenant, user, family)
+    signer = tokens.get_signer()
+    return TokenPair(access_token=signer.sign(principal), refresh_token=refresh_token,
+                     expires_in=signer.ttl_seconds)
+
+
+def _set_password(tenant: str, user: UserItem, password: str) -> None:
+    user.update(actions=[UserItem.password_hash.set(passwords.hash_password(password)),
+                         UserItem.status.set("active")])
+
+
+def register(app: PortalApp, directory: Directory) -> None:
+    @app.endpoint("/login", "POST", public=True, body=LoginIn, response=TokenPair,
+                  summary="Sign in with organisation domain, e-mail address and password")
+    def login(req: Req) -> TokenPair:
+        body: LoginIn = req.body
+        account = f"{body.organisation.strip().lower()}|{normalise_email(body.email)}"
+        earlier_failures = login_throttle.check(account, req.source_ip)
+        tenant = directory.tenant_for_domain(body.organisation)
+        user = directory.user_by_email(tenant, body.email) if tenant else None
+        usable = user is not None and user.status == "active" and user.password_hash
+        # Unknown accounts cost the same argon2 work as known ones: timing reveals nothing.
+        ok = passwords.verify_password(user.password_hash if usable else passwords.DUMMY_HASH, body.password)
+        if not (usable and ok):
+            login_throttle.failed(account, req.source_ip)
+            raise errors.Unauthorized(code="invalid_credentials", detail_key="auth.invalid_credentials")
+        if earlier_failures:
+            login_throttle.succeeded(account, req.source_ip)
+        if passwords.needs_rehash(user.password_hash):
+            user.update(actions=[UserItem.password_hash.set(passwords.hash_password(body.password))])
+        issued = tokens_store.start_session(tenant, user.user_id)
+        return _token_pair(tenant, user, issued.family, issued.refresh_token)
+
+    @app.endpoint("/refresh", "POST", public=True, body=RefreshIn, response=TokenPair,
+                  summary="Exchange a refresh token for a new pair (rotation; reuse revokes the session)")
+    def refresh(req: Req) -> TokenPair:
+        try:
+            session, new_token = tokens_store.rotate(req.body.refresh_token)
+        except tokens_store.InvalidRefreshToken:
+            raise errors.Unauthorized(code="invalid_refresh_token", detail_key="auth.invalid_refresh_token") from None
+        try:
+            user = UserItem.get(store.key(session.tenant, "USER", session.user_id), "USER")
+        except UserItem.DoesNotExist:
+            user = None
+        if user is None or user.status != "active":
+            tokens_store.revoke(session.pk.removeprefix("_SESSION#"), "account_inactive")
+            raise errors.Unauthorized(code="invalid_refresh_token", detail_key="auth.invalid_refresh_token")
+        return _token_pair(session.tenant, user, session.pk.removeprefix("_SESSION#"), new_token)
+
+    @app.endpoint("/logout", "POST", public=True, body=RefreshIn, status=204,
+                  summary="Sign out this session (its refresh token stops working)")
+    def logout(req: Req) -> None:
+        tokens_store.revoke_token(req.body.refresh_token)
+
+    @app.endpoint("/logout-all", "POST", action="me.sessions.revoke", status=204,
+                  summary="Sign out every session of this account")
+    def logout_all(req: Req) -> None:
+        tokens_store.revoke_all(req.principal.tenant, req.principal.user_id)
+
+    @app.endpoint("/activate", "POST", public=True, body=ActivateIn, response=ActivatedOut,
+                  summary="Choose a password with the link from the activation e-mail")
+    def activate(req: Req) -> ActivatedOut:
+        recovery_throttle.check("activate", req.source_ip)
+        _check_new_password(req.body.password, "password")
+        used = tokens_store.consume_one_time("activation", req.body.token)
+        if used is None:
+            recovery_throttle.failed("activate", req.source_ip)
+            raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
+        tenant, user_id = used
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        _set_password(tenant, user, req.body.password)
+        org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")
+        return ActivatedOut(email=user.email, organisation=org.domain)
+
+    @app.endpoint("/activation/resend", "POST", public=True, body=AccountIn, response=Accepted, status=202,
+                  summary="Send the activation e-mail again (same answer whether or not the account exists)")
+    def resend_activation(req: Req) -> Accepted:
+        _recover(req, lambda tenant, user: activation.send_activation(tenant, user.user_id))
+        return Accepted()
+
+    @app.endpoint("/password/forgot", "POST", public=True, body=AccountIn, response=Accepted, status=202,
+                  summary="E-mail a password-reset link (same answer whether or not the account exists)")
+    def forgot_password(req: Req) -> Accepted:
+        def send(tenant: str, user: UserItem) -> None:
+            if user.status == "active":
+                activation.send_reset(tenant, user)
+            elif user.status == "invited":  # never activated: the activation link is what they need
+                activation.send_activation(tenant, user.user_id)
+        _recover(req, send)
+        return Accepted()
+
+    def _recover(req: Req, send: Any) -> None:
+        body: AccountIn = req.body
+        account = f"{body.organisation.strip().lower()}|{normalise_email(body.email)}"
+        try:
+            recovery_throttle.check(account, req.source_ip)
+        except errors.TooManyRequests:
+            return  # silently: a throttled answer would differ for existing accounts
+        recovery_throttle.failed(account, req.source_ip)  # every request counts against the window
+        tenant = directory.tenant_for_domain(body.organisation)
+        user = directory.user_by_email(tenant, body.email) if tenant else None
+        if tenant and user:
+            send(tenant, user)
+
+    @app.endpoint("/password/reset", "POST", public=True, body=ResetIn, status=204,
+                  summary="Choose a new password with the link from the reset e-mail")
+    def reset_password(req: Req) -> None:
+        recovery_throttle.check("reset", req.source_ip)
+        _check_new_password(req.body.password, "password")
+        used = tokens_store.consume_one_time("reset", req.body.token)
+        if used is None:
+            recovery_throttle.failed("reset", req.source_ip)
+            raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
+        tenant, user_id = used
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        _set_password(tenant, user, req.body.password)
+        if req.body.end_other_sessions:
+            tokens_store.revoke_all(tenant, user_id, reason="password_reset")
+        activation.send_password_changed(tenant, user)
+
+    @app.endpoint("/password/change", "POST", action="me.password.change", body=ChangePasswordIn, status=204,
+                  summary="Change one's password; other sessions end unless asked otherwise")
+    def change_password(req: Req) -> None:
+        p = req.principal
+        user = me.account_of(p)
+        account = f"{p.tenant}|{user.email}"
+        login_throttle.check(account, req.source_ip)
+        if not passwords.verify_password(user.password_hash or passwords.DUMMY_HASH, req.body.current_password):
+            login_throttle.failed(account, req.source_ip)
+            raise errors.Unprocessable(code="invalid_credentials", detail_key="auth.invalid_credentials",
+                                       errors=[{"loc": ["body", "current_password"], "msg": "not correct"}])
+        _check_new_password(req.body.new_password, "new_password")
+        _set_password(p.tenant, user, req.body.new_password)
+        if req.body.end_other_sessions:
+            tokens_store.revoke_all(p.tenant, p.user_id, keep=p.session_id, reason="password_changed")
+        activation.send_password_changed(p.tenant, user)
+
+    @app.endpoint("/me", "GET", action="me.read", response=MeOut,
+                  summary="The signed-in person, their organisation, and their children or groups")
+    def get_me(req: Req) -> MeOut:
+        return me.build(req.principal)

@@ -1,0 +1,31 @@
+"""Shared steps of the auth tests: the demo organisation, signing in, reading sent e-mail."""
+
+from __future__ import annotations
+
+import re
+
+from infra.local import demo_data as d
+
+DOMAIN = d.DOMAIN
+PASSWORD = d.PASSWORD
+
+
+def login(api, email: str, password: str = PASSWORD, organisation: str = DOMAIN, ip: str = "198.51.100.7"):
+    return api.post("/auth/login", json={"organisation": organisation, "email": email, "password": password},
+                    environ_overrides={"REMOTE_ADDR": ip})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sent_mail() -> list:
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends["123456789012"]["eu-west-1"].sent_messages)
+
+
+def link_token(message_body: str, page: str) -> str:
+    match = re.search(rf"/{page}\.html#token=([A-Za-z0-9_\-]+)", message_body)
+    assert match, message_body
+    return match.group(1)
