@@ -244,8 +244,8 @@ class PortalApp(Chalice):
                         req._principal = self._principal_of(request)
                         principal = req.principal  # 401 when the gateway let nothing through
                         logs.bind(tenant=principal.tenant, user_id=principal.user_id)
-                        accept = request.headers.get("accept-language")
-                        req.lang = i18n.negotiate(accept, None if accept else principal.language)
+                        # The language the user chose in their account wins over the device's header.
+                        req.lang = i18n.negotiate(request.headers.get("accept-language"), principal.language)
                         authz.check_role(principal, action)  # type: ignore[arg-type]
                     if query is not None:
                         req.query = parse_query(request, query)
