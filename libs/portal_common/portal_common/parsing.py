@@ -30,19 +30,20 @@ _STRUCTURAL = {
 class Body(BaseModel):
     """Base of every request model: unknown fields are refused, values are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: validators are built on first use, not at import (cold starts).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Query(BaseModel):
     """Base of every query-string model: strings are converted (`?limit=20`), unknown keys refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Out(BaseModel):
     """Base of every response model."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 def _loc(loc: tuple[Any, ...], prefix: str) -> list[Any]:

@@ -24,7 +24,7 @@ from chalicelib.api import (
 from chalicelib.directory import Directory, normalise_email
 from chalicelib.store import OrganisationItem, UserItem
 from chalicelib.throttle import LOGIN, RECOVERY, Throttle
-from portal_common import errors, i18n, store, tokens
+from portal_common import errors, i18n, store
 from portal_common.service import PortalApp, Req
 
 i18n.register({
@@ -57,6 +57,8 @@ def _check_new_password(password: str, field: str) -> None:
 
 
 def _token_pair(tenant: str, user: UserItem, family: str, refresh_token: str) -> TokenPair:
+    from portal_common import tokens  # PyJWT and cryptography stay off the cold start
+
     principal = access.principal_for(tenant, user, family)
     signer = tokens.get_signer()
     return TokenPair(access_token=signer.sign(principal), refresh_token=refresh_token,
