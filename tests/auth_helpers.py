@@ -29,3 +29,17 @@ def link_token(message_body: str, page: str) -> str:
     match = re.search(rf"/{page}\.html#token=([A-Za-z0-9_\-]+)", message_body)
     assert match, message_body
     return match.group(1)
+
+
+def seed_other_tenant(directory) -> None:
+    """A second organisation whose ids deliberately mirror the demo's, to prove no route crosses tenants."""
+    directory.create_organisation("other", "other.ouderportaal.nl", "Andere Opvang", {})
+    directory.create_location("other", "loc-zonnebloem", "Andere locatie", address={}, contact={})
+    directory.create_group("other", "grp-rupsen", "loc-zonnebloem", "Rupsen", age_from_months=0, age_to_months=48,
+                           capacity={"morning": 10, "afternoon": 10})
+    directory.create_child("other", "child-noor", "Noor Anders", "2024-01-01", group_id="grp-rupsen",
+                           start="2025-01-01")
+
+
+def demo_login_header(api, login_email: str) -> dict[str, str]:
+    return bearer(login(api, login_email).json["access_token"])

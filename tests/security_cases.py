@@ -7,6 +7,11 @@ leaked). `test_guards.py` fails when a protected route has no entry here.
 
 from __future__ import annotations
 
+CONSENTS = "tests/test_auth_account.py::test_consent_routes_refuse_other_families_other_groups_and_other_tenants"
+SETTINGS = "tests/test_auth_account.py::test_notification_settings_have_defaults_and_change_per_type_and_channel"
+DEVICES = "tests/test_auth_account.py::test_devices_are_registered_and_removed_only_by_their_owner"
+ADMIN = "tests/test_auth_directory.py::test_admin_routes_refuse_parents_staff_other_locations_and_other_tenants"
+
 # (service, method, path) → "tests/<file>::<test>" proving the refusals.
 CASES: dict[tuple[str, str, str], str] = {
     ("auth", "GET", "/me"):
@@ -15,4 +20,17 @@ CASES: dict[tuple[str, str, str], str] = {
         "tests/test_auth_session.py::test_self_routes_reach_only_the_callers_own_account_in_their_own_tenant",
     ("auth", "POST", "/password/change"):
         "tests/test_auth_session.py::test_self_routes_reach_only_the_callers_own_account_in_their_own_tenant",
+    ("auth", "PUT", "/children/{child_id}/consents"): CONSENTS,
+    ("auth", "GET", "/children/{child_id}/consents"): CONSENTS,
+    ("auth", "GET", "/me/notification-settings"): SETTINGS,
+    ("auth", "PUT", "/me/notification-settings"): SETTINGS,
+    ("auth", "POST", "/me/devices"): DEVICES,
+    ("auth", "DELETE", "/me/devices/{device_id}"): DEVICES,
+    **{("auth", method, path): ADMIN for method, path in (
+        ("POST", "/admin/locations"), ("GET", "/admin/locations"), ("POST", "/admin/groups"),
+        ("PUT", "/admin/groups/{group_id}"), ("POST", "/admin/children"), ("GET", "/admin/children/{child_id}"),
+        ("POST", "/admin/children/{child_id}/placements"), ("PUT", "/admin/children/{child_id}/placements/{start}"),
+        ("POST", "/admin/guardians"), ("DELETE", "/admin/children/{child_id}/guardians/{user_id}"),
+        ("POST", "/admin/staff"), ("POST", "/admin/users/{user_id}/activation"),
+    )},
 }

@@ -6,7 +6,7 @@ in the rest of `chalicelib/`.
 
 from chalice import Rate
 
-from chalicelib import activation, passwords, routes_session
+from chalicelib import activation, passwords, retention, routes_account, routes_admin, routes_session
 from chalicelib.directory import Directory
 from chalicelib.store import AuthItem
 from portal_common.service import PortalApp
@@ -15,12 +15,20 @@ app = PortalApp("auth", tables=[AuthItem])
 outbox = app.publishes()
 directory = Directory(outbox)
 routes_session.register(app, directory)
+routes_account.register(app, directory)
+routes_admin.register(app, directory)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="send_due_activations")
 def send_due_activations(event: object) -> int:
     """Activation e-mails become due 6 weeks before a contract starts."""
     return activation.send_due()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="close_access_windows")
+def close_access_windows(event: object) -> int:
+    """Guardians lose access 8 weeks after a contract ends; the child's data is then due for deletion."""
+    return retention.close_due(outbox)
 
 
 __all__ = ["app", "directory", "passwords"]

@@ -71,6 +71,7 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("me.password.change", R.SELF, ALL_ROLES, "change one's password"),
     A("child.consents.read", R.CHILD, ALL_ROLES, "read a child's consents"),
     A("child.consents.update", R.CHILD, PARENT_ONLY, "give or withdraw a child's consents"),
+    A("child.profile.read", R.CHILD, STAFF_SIDE, "read a child's directory entry: placements, guardians"),
     A("directory.read", R.TENANT, frozenset({Role.MANAGER, Role.ADMIN}), "read the organisation's directory"),
     A("directory.manage", R.TENANT, frozenset({Role.ADMIN}), "manage people, children and groups"),
     A("location.manage", R.LOCATION, frozenset({Role.MANAGER, Role.ADMIN}),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date as _date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from portal_common.parsing import Body, Out
 
@@ -106,3 +107,172 @@ class MeOut(Out):
     children: list[MeChild] = []
     groups: list[Ref] = []
     locations: list[Ref] = []
+
+
+# -- directory and account models ------------------------------------------------------------------
+NOTIFICATION_TYPES = ("messages", "news", "newsletters", "photos", "diary", "request_decisions", "exports")
+DEFAULT_NOTIFICATIONS = {
+    # Push for everything; e-mail only for what a parent would not want to miss.
+    kind: {"push": True, "email": kind in ("messages", "newsletters", "request_decisions", "exports")}
+    for kind in NOTIFICATION_TYPES
+}
+Name = Field(min_length=1, max_length=200)
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+IsoDate = Field(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
+OptionalIsoDate = Field(default=None, min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _valid_date(value: str | None) -> str | None:
+    if value is not None:
+        _date.fromisoformat(value)  # ValueError → 422 with the field's path
+    return value
+
+
+class ConsentsIn(Body):
+    photos: bool
+    diary: bool
+    outings: bool
+
+
+class ConsentChange(Out):
+    photos: bool
+    diary: bool
+    outings: bool
+    changed_by: str
+    changed_at: str
+
+
+class ConsentsOut(Out):
+    child_id: str
+    photos: bool | None
+    diary: bool | None
+    outings: bool | None
+    history: list[ConsentChange] = []
+
+
+class Channels(Body):
+    push: bool
+    email: bool
+
+
+class NotificationSettingsIn(Body):
+    messages: Channels | None = None
+    news: Channels | None = None
+    newsletters: Channels | None = None
+    photos: Channels | None = None
+    diary: Channels | None = None
+    request_decisions: Channels | None = None
+    exports: Channels | None = None
+
+
+class NotificationSettingsOut(Out):
+    settings: dict[str, dict[str, bool]]
+
+
+class DeviceIn(Body):
+    platform: Literal["apns", "fcm"]
+    token: str = Field(min_length=8, max_length=4096)
+
+
+class DeviceOut(Out):
+    id: str
+    platform: str
+
+
+class LocationIn(Body):
+    name: str = Name
+    address: dict[str, str] = Field(default_factory=dict, max_length=10)
+    contact: dict[str, str] = Field(default_factory=dict, max_length=10)
+
+
+class GroupIn(Body):
+    location_id: str = Id
+    name: str = Name
+    age_from_months: int = Field(ge=0, le=216)
+    age_to_months: int = Field(ge=0, le=216)
+    capacity: dict[Literal["morning", "afternoon"], int] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ages(self) -> GroupIn:
+        if self.age_to_months < self.age_from_months:
+            raise ValueError("age_to_months is before age_from_months")
+        if any(not 0 <= v <= 200 for v in self.capacity.values()):
+            raise ValueError("capacity must be between 0 and 200 places")
+        return self
+
+
+class ChildIn(Body):
+    name: str = Name
+    birth_date: str = IsoDate
+    group_id: str = Id
+    start: str = IsoDate
+    end: str | None = OptionalIsoDate
+
+    _dates = field_validator("birth_date", "start", "end")(_valid_date)
+
+    @model_validator(mode="after")
+    def _order(self) -> ChildIn:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class PlacementIn(Body):
+    group_id: str = Id
+    start: str = IsoDate
+    end: str | None = OptionalIsoDate
+
+    _dates = field_validator("start", "end")(_valid_date)
+
+    @model_validator(mode="after")
+    def _order(self) -> PlacementIn:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class PlacementEndIn(Body):
+    end: str | None = OptionalIsoDate
+
+    _dates = field_validator("end")(_valid_date)
+
+
+class GuardianIn(Body):
+    name: str = Name
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    language: Literal["nl", "en"] = "nl"
+    child_ids: list[str] = Field(min_length=1, max_length=10)
+
+
+class StaffIn(Body):
+    name: str = Name
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    language: Literal["nl", "en"] = "nl"
+    role: Literal["staff", "manager", "admin"]
+    group_ids: list[str] = Field(default_factory=list, max_length=20)
+    location_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class Created(Out):
+    id: str
+
+
+class InvitedOut(Out):
+    id: str
+    status: str
+    activation_due: str
+
+
+class PlacementOut(Out):
+    group_id: str
+    location_id: str
+    start: str
+    end: str | None
+
+
+class ChildOut(Out):
+    id: str
+    name: str
+    birth_date: str
+    placements: list[PlacementOut]
+    guardians: list[Ref]

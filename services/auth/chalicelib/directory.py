@@ -12,6 +12,7 @@ from typing import Any
 
 from chalicelib import events as auth_events
 from chalicelib.store import (
+    AccessEndItem,
     ChildItem,
     DomainItem,
     GroupItem,
@@ -21,7 +22,8 @@ from chalicelib.store import (
     PlacementItem,
     UserItem,
 )
-from portal_common import clock, store
+from portal_common import clock, errors, store
+from portal_common.authz import Target
 from portal_common.events import Envelope, make_event
 from portal_common.outbox import Outbox
 
@@ -67,6 +69,7 @@ class Changes:
 
     def __post_init__(self) -> None:
         self.items: list[tuple[Any, Any]] = []
+        self.deletes: list[Any] = []
         self.events: list[Envelope] = []
 
     def save(self, item: Any, condition: Any = None) -> None:
@@ -80,6 +83,8 @@ class Changes:
         with store.transaction() as tx:
             for item, condition in self.items:
                 tx.save(item, condition=condition)
+            for item in self.deletes:
+                tx.delete(item)
             self.outbox.stage(tx, self.events)
         self.outbox.flush(self.events)
 
@@ -181,6 +186,14 @@ class Directory:
                                            GuardianLinkItem.sk.startswith("GUARDIAN#")):
             apply_access(link, placements, weeks)
             link.save()
+        # The access-window job finds children whose window closes through this index row.
+        until = access_until(placements, weeks)
+        row = AccessEndItem(store.key(tenant, "CHILD", child_id), "ACCESS_END")
+        if until is None:
+            row.delete()
+        else:
+            AccessEndItem(row.pk, row.sk, child_id=child_id, access_until=until, gsi1pk="_ACCESS_END",
+                          gsi1sk=f"{until}#{tenant}#{child_id}").save()
 
     def access_weeks(self, tenant: str) -> int:
         org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")
@@ -189,3 +202,62 @@ class Directory:
     def children_of_guardian(self, tenant: str, user_id: str) -> list[str]:
         return [link.child_id for link in GuardianLinkItem.gsi1.query(store.key(tenant, "USER", user_id),
                                                                       GuardianLinkItem.gsi1sk.startswith("CHILD#"))]
+
+    # -- administration ------------------------------------------------------------------------
+    def child_target(self, tenant: str, child_id: str) -> Target:
+        """The authorization facts of a child: its current group and location (404 when unknown)."""
+        current = current_placement(self.placements(tenant, child_id), clock.today())
+        if current is None:
+            raise errors.NotFound()
+        return Target.child(tenant, child_id, {current.group_id}, {current.location_id})
+
+    def place_child(self, tenant: str, child_id: str, group_id: str, start: str, end: str | None) -> None:
+        """A new placement; an open placement that started earlier ends the day before (a move)."""
+        group = self.group(tenant, group_id)
+        child = ChildItem.get(store.key(tenant, "CHILD", child_id), "CHILD")
+        ch = self.changes(tenant)
+        for earlier in self.placements(tenant, child_id):
+            if earlier.start >= start:
+                raise errors.Conflict(code="placement_overlaps", detail="a placement starts on or after that date")
+            if earlier.end is None or earlier.end >= start:
+                earlier.end = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
+                ch.save(earlier)
+                ch.emit(auth_events.PlacementChanged(child_id=child_id, group_id=earlier.group_id,
+                                                     location_id=earlier.location_id, start=earlier.start,
+                                                     end=earlier.end))
+        ch.save(PlacementItem(store.key(tenant, "CHILD", child_id), f"PLC#{start}#{group_id}", child_id=child_id,
+                              group_id=group_id, location_id=group.location_id, start=start, end=end,
+                              gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"PLC#{start}#{child_id}"))
+        ch.emit(auth_events.ChildPlaced(child_id=child_id, child_name=child.name, birth_date=child.birth_date,
+                                        group_id=group_id, location_id=group.location_id, start=start, end=end))
+        ch.commit()
+        self.refresh_links(tenant, child_id)
+
+    def set_placement_end(self, tenant: str, child_id: str, start: str, end: str | None) -> PlacementItem:
+        """The contract's end moved: guardians' access window follows."""
+        found = [p for p in self.placements(tenant, child_id) if p.start == start]
+        if not found:
+            raise errors.NotFound()
+        placement = found[0]
+        if end is not None and end < placement.start:
+            raise errors.Unprocessable(code="end_before_start", errors=[{"loc": ["body", "end"],
+                                                                        "msg": "before the placement starts"}])
+        placement.end = end
+        ch = self.changes(tenant)
+        ch.save(placement)
+        ch.emit(auth_events.PlacementChanged(child_id=child_id, group_id=placement.group_id,
+                                             location_id=placement.location_id, start=placement.start, end=end))
+        ch.commit()
+        self.refresh_links(tenant, child_id)
+        return placement
+
+    def unlink_guardian(self, tenant: str, child_id: str, user_id: str) -> None:
+        ch = self.changes(tenant)
+        tx_delete = GuardianLinkItem(store.key(tenant, "CHILD", child_id), f"GUARDIAN#{user_id}")
+        try:
+            tx_delete.refresh(consistent_read=True)
+        except GuardianLinkItem.DoesNotExist:
+            raise errors.NotFound() from None
+        ch.deletes.append(tx_delete)
+        ch.emit(auth_events.GuardianUnlinked(child_id=child_id, user_id=user_id))
+        ch.commit()

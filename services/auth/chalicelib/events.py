@@ -36,4 +36,78 @@ class StaffAssigned(EventPayload):
     location_ids: list[str]
 
 
-PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned)
+@event_type("auth.placement.changed", owner=OWNER)
+class PlacementChanged(EventPayload):
+    """A placement's dates changed (the contract's start or end moved)."""
+
+    child_id: str
+    group_id: str
+    location_id: str
+    start: str
+    end: str | None = None
+
+
+@event_type("auth.guardian.unlinked", owner=OWNER)
+class GuardianUnlinked(EventPayload):
+    child_id: str
+    user_id: str
+
+
+@event_type("auth.group.changed", owner=OWNER)
+class GroupChanged(EventPayload):
+    """A group was created or its name, age range or capacity per part of day changed."""
+
+    group_id: str
+    location_id: str
+    name: str
+    capacity: dict[str, int]
+
+
+@event_type("auth.consents.changed", owner=OWNER)
+class ConsentsChanged(EventPayload):
+    """A guardian gave or withdrew consents; photos of a child without photo consent must disappear."""
+
+    child_id: str
+    photos: bool
+    diary: bool
+    outings: bool
+    changed_by: str
+    changed_at: str
+
+
+@event_type("auth.notification_settings.changed", owner=OWNER)
+class NotificationSettingsChanged(EventPayload):
+    user_id: str
+    settings: dict[str, dict[str, bool]]
+
+
+@event_type("auth.device.registered", owner=OWNER)
+class DeviceRegistered(EventPayload):
+    """A device for push; messaging creates the SNS platform endpoint."""
+
+    user_id: str
+    device_id: str
+    platform: str
+    token: str
+
+
+@event_type("auth.guardian.access_ended", owner=OWNER)
+class GuardianAccessEnded(EventPayload):
+    """The guardian's access window to the child closed (contract end + 8 weeks)."""
+
+    child_id: str
+    user_id: str
+    access_until: str
+
+
+@event_type("auth.child.retention_due", owner=OWNER)
+class ChildRetentionDue(EventPayload):
+    """Every guardian's access to the child has ended: services delete the child's data."""
+
+    child_id: str
+    access_until: str
+
+
+PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned, PlacementChanged, GuardianUnlinked, GroupChanged,
+             ConsentsChanged, NotificationSettingsChanged, DeviceRegistered, GuardianAccessEnded,
+             ChildRetentionDue)

@@ -19,6 +19,7 @@
 | consent change (history) | `<t>#CHILD#<id>` | `CONSENT#<instant>#<id>` | | |
 | notification settings | `<t>#USER#<id>` | `NOTIFY` | | |
 | push device | `<t>#USER#<id>` | `DEVICE#<id>` | | |
+| access end (pending) | `<t>#CHILD#<id>` | `ACCESS_END` | `_ACCESS_END` / `<last day>#<t>#<child>` | |
 
 System rows start with `_` (never a tenant id): they are found before any tenant is known (the
 sign-in domain, a refresh token, a link from an e-mail) or are per-process machinery (throttles, the
@@ -168,3 +169,15 @@ class DeviceItem(AuthItem):
     platform = UnicodeAttribute()           # apns | fcm
     endpoint_arn = UnicodeAttribute(null=True)
     registered_at = UnicodeAttribute()
+
+
+class AccessEndItem(AuthItem):
+    """When every guardian's access to a child ends (`<t>#CHILD#<id>`, sk `ACCESS_END`).
+
+    While pending it sits in gsi1 (`_ACCESS_END` / `<last day>#<t>#<child>`), so the hourly job finds
+    the due ones with one Query; the job removes it from the index when it has closed the window.
+    """
+
+    child_id = UnicodeAttribute()
+    access_until = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)

@@ -1,0 +1,120 @@
+"""A guardian's consents per child, notification settings and push devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import events as auth_events
+from chalicelib.api import (
+    DEFAULT_NOTIFICATIONS,
+    NOTIFICATION_TYPES,
+    ConsentChange,
+    ConsentsIn,
+    ConsentsOut,
+    DeviceIn,
+    DeviceOut,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+)
+from chalicelib.directory import Directory
+from chalicelib.store import ConsentItem, DeviceItem, NotificationSettingsItem
+from portal_common import clock, errors, ids, store
+from portal_common.service import PortalApp, Req
+
+HISTORY_SHOWN = 50
+
+
+def current_settings(tenant: str, user_id: str) -> dict[str, dict[str, bool]]:
+    merged = {kind: dict(channels) for kind, channels in DEFAULT_NOTIFICATIONS.items()}
+    try:
+        stored = NotificationSettingsItem.get(store.key(tenant, "USER", user_id), "NOTIFY").settings or {}
+    except NotificationSettingsItem.DoesNotExist:
+        stored = {}
+    for kind, channels in stored.items():
+        if kind in merged:
+            merged[kind].update(channels)
+    return merged
+
+
+def register(app: PortalApp, directory: Directory) -> None:
+    @app.endpoint("/children/{child_id}/consents", "PUT", action="child.consents.update", body=ConsentsIn,
+                  response=ConsentsOut, summary="Give or withdraw a child's consents (photos, diary, outings)")
+    def put_consents(req: Req, child_id: str) -> ConsentsOut:
+        p = req.principal
+        req.authorize(directory.child_target(p.tenant, child_id))
+        body: ConsentsIn = req.body
+        now = clock.now().isoformat()
+        pk = store.key(p.tenant, "CHILD", child_id)
+        values: dict[str, Any] = {"photos": body.photos, "diary": body.diary, "outings": body.outings}
+        ch = directory.changes(p.tenant)
+        ch.save(ConsentItem(pk, "CONSENT", child_id=child_id, changed_by=p.user_id, changed_at=now, **values))
+        ch.save(ConsentItem(pk, f"CONSENT#{now}#{ids.new_id()}", child_id=child_id, changed_by=p.user_id,
+                            changed_at=now, **values))
+        ch.emit(auth_events.ConsentsChanged(child_id=child_id, changed_by=p.user_id, changed_at=now, **values))
+        ch.commit()
+        return _consents(p.tenant, child_id)
+
+    @app.endpoint("/children/{child_id}/consents", "GET", action="child.consents.read", response=ConsentsOut,
+                  summary="A child's consents and their history (who changed what, when; newest first)")
+    def get_consents(req: Req, child_id: str) -> ConsentsOut:
+        req.authorize(directory.child_target(req.principal.tenant, child_id))
+        return _consents(req.principal.tenant, child_id)
+
+    @app.endpoint("/me/notification-settings", "GET", action="me.notification_settings.read",
+                  response=NotificationSettingsOut, summary="Notification settings per type and channel")
+    def get_settings(req: Req) -> NotificationSettingsOut:
+        return NotificationSettingsOut(settings=current_settings(req.principal.tenant, req.principal.user_id))
+
+    @app.endpoint("/me/notification-settings", "PUT", action="me.notification_settings.update",
+                  body=NotificationSettingsIn, response=NotificationSettingsOut,
+                  summary="Change notification settings; types left out keep their value")
+    def put_settings(req: Req) -> NotificationSettingsOut:
+        p = req.principal
+        merged = current_settings(p.tenant, p.user_id)
+        for kind in NOTIFICATION_TYPES:
+            channels = getattr(req.body, kind)
+            if channels is not None:
+                merged[kind] = {"push": channels.push, "email": channels.email}
+        ch = directory.changes(p.tenant)
+        ch.save(NotificationSettingsItem(store.key(p.tenant, "USER", p.user_id), "NOTIFY", settings=merged))
+        ch.emit(auth_events.NotificationSettingsChanged(user_id=p.user_id, settings=merged))
+        ch.commit()
+        return NotificationSettingsOut(settings=merged)
+
+    @app.endpoint("/me/devices", "POST", action="me.devices.register", body=DeviceIn, response=DeviceOut,
+                  status=201, summary="Register this device for push notifications")
+    def register_device(req: Req) -> DeviceOut:
+        p = req.principal
+        device_id = ids.new_id().lower()
+        ch = directory.changes(p.tenant)
+        ch.save(DeviceItem(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{device_id}", device_id=device_id,
+                           platform=req.body.platform, registered_at=clock.now().isoformat()))
+        ch.emit(auth_events.DeviceRegistered(user_id=p.user_id, device_id=device_id, platform=req.body.platform,
+                                             token=req.body.token))
+        ch.commit()
+        return DeviceOut(id=device_id, platform=req.body.platform)
+
+    @app.endpoint("/me/devices/{device_id}", "DELETE", action="me.devices.register", status=204,
+                  summary="Stop push notifications to a device of one's own")
+    def delete_device(req: Req, device_id: str) -> None:
+        p = req.principal
+        try:
+            DeviceItem(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{device_id}").delete(
+                condition=DeviceItem.pk.exists())
+        except Exception as exc:
+            raise errors.NotFound() from exc
+
+
+def _consents(tenant: str, child_id: str) -> ConsentsOut:
+    pk = store.key(tenant, "CHILD", child_id)
+    try:
+        current = ConsentItem.get(pk, "CONSENT", consistent_read=True)
+    except ConsentItem.DoesNotExist:
+        current = None
+    history = [ConsentChange(photos=h.photos, diary=h.diary, outings=h.outings, changed_by=h.changed_by or "",
+                             changed_at=h.changed_at or "")
+               for h in ConsentItem.query(pk, ConsentItem.sk.startswith("CONSENT#"), scan_index_forward=False,
+                                          limit=HISTORY_SHOWN)]
+    return ConsentsOut(child_id=child_id, photos=current.photos if current else None,
+                       diary=current.diary if current else None, outings=current.outings if current else None,
+                       history=history)
