@@ -1,0 +1,64 @@
+"""The auth flows a new parent goes through, on the real local stack over HTTP: invitation, the e-mail in
+the dev mailbox, activation, sign-in, me; and a password reset."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+DOMAIN = "demo.ouderportaal.nl"
+PASSWORD = "Demo-Ouderportaal-2026"
+
+
+def _login(base: str, email: str, password: str = PASSWORD) -> requests.Response:
+    return requests.post(f"{base}/auth/login", json={"organisation": DOMAIN, "email": email, "password": password},
+                         timeout=10)
+
+
+def _mail_to(base: str, address: str) -> dict:
+    mails = [m for m in requests.get(f"{base}/dev/mail.json", timeout=5).json() if address in m["to"]]
+    assert mails, f"no mail to {address}"
+    return mails[0]
+
+
+def test_an_invited_parent_goes_from_the_activation_e_mail_to_signing_in(stack):
+    base = stack.base_url
+    admin = {"Authorization": f"Bearer {_login(base, 'admin@demo.ouderportaal.nl').json()['access_token']}"}
+    invited = requests.post(f"{base}/auth/admin/guardians", headers=admin, timeout=10, json={
+        "name": "Lisa de Wit", "email": "lisa.dewit@example.nl", "language": "en", "child_ids": ["child-sem"]})
+    assert invited.status_code == 201, invited.text
+    # Sem's contract started long ago: the mail is due now; moving the dev clock fires the schedule.
+    now = datetime.fromisoformat(requests.get(f"{base}/dev/clock", timeout=5).json()["now"])
+    moved = requests.post(f"{base}/dev/clock", json={"now": (now + timedelta(minutes=6)).isoformat()}, timeout=30)
+    assert "send_due_activations" in str(moved.json()["fired"])
+    mail = _mail_to(base, "lisa.dewit@example.nl")
+    assert "Activate your account" in mail["subject"]
+    token = re.search(r"/activate\.html#token=([\w-]+)", mail["text"]).group(1)
+    assert f'href="{base}/activate.html#token={token}"' in mail["html"]
+    page = requests.get(f"{base}/activate.html", timeout=5)
+    assert page.status_code == 200 and "/auth/activate" in requests.get(f"{base}/assets/password.js", timeout=5).text
+    activated = requests.post(f"{base}/auth/activate", json={"token": token, "password": "sem-heeft-een-broertje"},
+                              timeout=10)
+    assert activated.status_code == 200, activated.text
+    signed_in = _login(base, "lisa.dewit@example.nl", "sem-heeft-een-broertje")
+    assert signed_in.status_code == 200
+    me = requests.get(f"{base}/auth/me", headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+                      timeout=10).json()
+    assert [c["name"] for c in me["children"]] == ["Sem Bakker"] and me["language"] == "en"
+
+
+def test_a_parent_resets_a_forgotten_password_through_the_mailbox(stack):
+    base = stack.base_url
+    answer = requests.post(f"{base}/auth/password/forgot", timeout=10,
+                           json={"organisation": DOMAIN, "email": "parent10@demo.ouderportaal.nl"})
+    assert answer.status_code == 202
+    mail = _mail_to(base, "parent10@demo.ouderportaal.nl")
+    token = re.search(r"/reset\.html#token=([\w-]+)", mail["text"]).group(1)
+    assert requests.post(f"{base}/auth/password/reset", json={"token": token, "password": "luuk-is-jarig-vandaag"},
+                         timeout=10).status_code == 204
+    assert _login(base, "parent10@demo.ouderportaal.nl").status_code == 401
+    assert _login(base, "parent10@demo.ouderportaal.nl", "luuk-is-jarig-vandaag").status_code == 200
