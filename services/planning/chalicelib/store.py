@@ -1,13 +1,22 @@
 """DynamoDB items of the planning service: one main table, every key prefixed with the tenant id.
 
-| item | pk | sk | gsi1 (pk / sk) |
-|---|---|---|---|
-| contract | `<t>#CHILD#<child>` | `CONTRACT#<start>#<id>` | `<t>#GRP#<group>` / `CONTRACT#<start>#<id>` |
+| item | pk | sk | gsi1 (pk / sk) | gsi2 (pk / sk) |
+|---|---|---|---|---|
+| contract | `<t>#CHILD#<child>` | `CONTRACT#<start>#<id>` | `<t>#GRP#<group>` / `CONTRACT#<start>#<id>` | |
+| swap-hour lot | `<t>#SWAP#<child>` | `L#<valid_until>#<lot>` | | `_LOT_EXPIRY` / `<valid_until>#<t>#<child>#<lot>` |
+| swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
+| swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
+
+The swap-hour ledger (`ledger.py`) keeps one child's lots, holds and operations in one partition, told
+apart by `ledger_kind`: the state an operation needs (lots and holds, `sk < "O#"`) is one Query, the
+history (operations with their entries) the rest of it. A lot's row in the sparse `_LOT_EXPIRY` index
+(a system key: the expiry job runs before any tenant is known) stays until its validity has passed
+and nothing is left in it, so the job finds due lots without a Scan.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import DiscriminatorAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from portal_common.store import MainItem, table_meta
 
@@ -31,3 +40,55 @@ class ContractItem(PlanningItem):
     hourly_rate_cents = NumberAttribute()
     days = JSONAttribute(default=dict)  # ISO weekday (1 = Monday) → {"start": "07:30", "end": "18:30"}
     flex_hours_per_year = NumberAttribute(default=0)
+
+
+class SwapLedgerItem(PlanningItem):
+    """Base of the swap-hour ledger's items; a Query on it returns lots, holds and operations."""
+
+    ledger_kind = DiscriminatorAttribute()
+    tenant = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+
+
+class SwapLotItem(SwapLedgerItem, discriminator="lot"):
+    """Hours earned by one absence. Amounts in whole minutes: free + held = what is left of `earned_min`.
+
+    `free_min` (neither held nor spent nor expired) and `held_min` change only by ADD with a condition
+    that keeps them ≥ 0; `version` grows by one with every change (expiry is conditioned on it).
+    """
+
+    lot_id = UnicodeAttribute()
+    valid_until = UnicodeAttribute()  # ISO date, the last day the hours can be used
+    earned_min = NumberAttribute()
+    free_min = NumberAttribute()
+    held_min = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)
+    source = UnicodeAttribute(null=True)  # e.g. the absence that earned it
+    earned_at = UnicodeAttribute()  # ISO instant
+    earned_op = UnicodeAttribute()
+
+
+class SwapHoldItem(SwapLedgerItem, discriminator="hold"):
+    """Hours reserved for one request: held, then released or spent (once)."""
+
+    request_id = UnicodeAttribute()
+    on_date = UnicodeAttribute()  # ISO date the hours are for
+    minutes = NumberAttribute()
+    allocations = JSONAttribute(default=list)  # [[lot_id, valid_until, minutes], ...], oldest first
+    status = UnicodeAttribute()  # held | released | spent
+    held_at = UnicodeAttribute()
+    hold_op = UnicodeAttribute()
+    settled_at = UnicodeAttribute(null=True)
+    settled_op = UnicodeAttribute(null=True)
+
+
+class SwapOpItem(SwapLedgerItem, discriminator="op"):
+    """One applied ledger operation (idempotency key and journal): its entries and its outcome."""
+
+    op_id = UnicodeAttribute()
+    verb = UnicodeAttribute()  # earn | hold | release | spend | expire
+    ref = UnicodeAttribute(null=True)  # request id, source, lot id
+    seq = UnicodeAttribute()  # ULID from the business clock: the journal's order
+    at = UnicodeAttribute()  # ISO instant
+    lines = JSONAttribute(default=list)  # [{"kind", "minutes", "lot_id", "valid_until"}, ...]
+    outcome = JSONAttribute(default=dict)
