@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date as _date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -126,6 +126,12 @@ def _valid_date(value: str | None) -> str | None:
     if value is not None:
         _date.fromisoformat(value)  # ValueError → 422 with the field's path
     return value
+
+
+def _end_not_before_start(model: Any) -> Any:
+    if model.end is not None and model.end < model.start:
+        raise ValueError("end is before start")
+    return model
 
 
 class ConsentsIn(Body):

@@ -70,6 +70,20 @@ def _set_password(tenant: str, user: UserItem, password: str) -> None:
                          UserItem.status.set("active")])
 
 
+def _set_password_from_link(req: Req, kind: str) -> tuple[str, UserItem]:
+    """Use an activation or reset link once to set the password in the body; 422 for a bad link."""
+    recovery_throttle.check(kind, req.source_ip)
+    _check_new_password(req.body.password, "password")  # before the link is used: a refusal keeps it
+    used = tokens_store.consume_one_time(kind, req.body.token)
+    if used is None:
+        recovery_throttle.failed(kind, req.source_ip)
+        raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
+    tenant, user_id = used
+    user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+    _set_password(tenant, user, req.body.password)
+    return tenant, user
+
+
 def register(app: PortalApp, directory: Directory) -> None:
     @app.endpoint("/login", "POST", public=True, body=LoginIn, response=TokenPair,
                   summary="Sign in with organisation domain, e-mail address and password")
@@ -121,15 +135,7 @@ def register(app: PortalApp, directory: Directory) -> None:
     @app.endpoint("/activate", "POST", public=True, body=ActivateIn, response=ActivatedOut,
                   summary="Choose a password with the link from the activation e-mail")
     def activate(req: Req) -> ActivatedOut:
-        recovery_throttle.check("activate", req.source_ip)
-        _check_new_password(req.body.password, "password")
-        used = tokens_store.consume_one_time("activation", req.body.token)
-        if used is None:
-            recovery_throttle.failed("activate", req.source_ip)
-            raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
-        tenant, user_id = used
-        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
-        _set_password(tenant, user, req.body.password)
+        tenant, user = _set_password_from_link(req, "activation")
         org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")
         return ActivatedOut(email=user.email, organisation=org.domain)
 
@@ -166,17 +172,9 @@ def register(app: PortalApp, directory: Directory) -> None:
     @app.endpoint("/password/reset", "POST", public=True, body=ResetIn, status=204,
                   summary="Choose a new password with the link from the reset e-mail")
     def reset_password(req: Req) -> None:
-        recovery_throttle.check("reset", req.source_ip)
-        _check_new_password(req.body.password, "password")
-        used = tokens_store.consume_one_time("reset", req.body.token)
-        if used is None:
-            recovery_throttle.failed("reset", req.source_ip)
-            raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
-        tenant, user_id = used
-        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
-        _set_password(tenant, user, req.body.password)
+        tenant, user = _set_password_from_link(req, "reset")
         if req.body.end_other_sessions:
-            tokens_store.revoke_all(tenant, user_id, reason="password_reset")
+            tokens_store.revoke_all(tenant, user.user_id, reason="password_reset")
         activation.send_password_changed(tenant, user)
 
     @app.endpoint("/password/change", "POST", action="me.password.change", body=ChangePasswordIn, status=204,
