@@ -8,7 +8,7 @@ from typing import Any
 
 from portal_common.testing import env
 
-env.configure()
+env.configure(fast_password_hashing=False)  # sign-in figures at the production argon2 cost
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402

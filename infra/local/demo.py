@@ -1,6 +1,12 @@
-"""Seed the demo organisation into the running local stack, through the services' own repositories."""
+"""Seed the demo organisation into the running local stack, through the services' own flows.
+
+Accounts are created as the admin API creates them (invited, no password) and then activated through
+an activation link, exactly as a parent would; only the e-mail in between is skipped.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from infra.local import demo_data as d
 from portal_common.testing.loader import load_service
@@ -9,14 +15,19 @@ from portal_common.testing.loader import load_service
 def seed_demo() -> list[str]:
     auth = load_service("auth").module
     planning = load_service("planning").module
-    # Imported here, not at the top: the loader must have loaded the auth service first.
-    passwords = load_service("auth").lib.passwords
+    # Reached through the loader: every service has its own `chalicelib`.
+    activation = load_service("auth").lib.activation
+    tokens_store = load_service("auth").lib.tokens_store
     directory = auth.directory
     if directory.tenant_for_domain(d.DOMAIN):
         return ["demo data already present"]
 
-    pw_hash = passwords.hash_password(d.PASSWORD)  # one hash: the demo accounts share one password
     t = d.TENANT
+
+    def activate(user_id: str) -> None:
+        link = tokens_store.issue_one_time("activation", t, user_id, timedelta(hours=1))
+        assert activation.use_link("activation", link, d.PASSWORD), user_id
+
     directory.create_organisation(t, d.DOMAIN, d.ORGANISATION_NAME, d.SETTINGS)
     directory.create_location(t, d.LOCATION_ID, d.LOCATION["name"], address=d.LOCATION["address"],
                               contact=d.LOCATION["contact"])
@@ -25,11 +36,13 @@ def seed_demo() -> list[str]:
                                age_to_months=g["age_to_months"], capacity=g["capacity"])
     for number, (login, name, group) in enumerate(d.STAFF, start=1):
         directory.create_user(t, f"user-staff{number}", email=d.email(login), name=name, role="staff",
-                              password_hash=pw_hash, groups={group}, locations={d.LOCATION_ID}, is_demo=True)
+                              groups={group}, locations={d.LOCATION_ID}, is_demo=True)
+        activate(f"user-staff{number}")
     directory.create_user(t, "user-manager", email=d.email(d.MANAGER[0]), name=d.MANAGER[1], role="manager",
-                          password_hash=pw_hash, locations={d.LOCATION_ID}, is_demo=True)
-    directory.create_user(t, "user-admin", email=d.email(d.ADMIN[0]), name=d.ADMIN[1], role="admin",
-                          password_hash=pw_hash, is_demo=True)
+                          locations={d.LOCATION_ID}, is_demo=True)
+    directory.create_user(t, "user-admin", email=d.email(d.ADMIN[0]), name=d.ADMIN[1], role="admin", is_demo=True)
+    activate("user-manager")
+    activate("user-admin")
     for family in d.FAMILIES:
         for child in family.children:
             directory.create_child(t, child.id, child.name, child.birth_date, group_id=child.group_id,
@@ -41,9 +54,10 @@ def seed_demo() -> list[str]:
         for number, name, language in family.parents:
             user_id = f"user-parent{number}"
             directory.create_user(t, user_id, email=d.email(f"parent{number}"), name=name, role="parent",
-                                  language=language, password_hash=pw_hash, is_demo=True)
+                                  language=language, is_demo=True)
             for child in family.children:
                 directory.link_guardian(t, child.id, user_id)
+            activate(user_id)
     children = sum(len(f.children) for f in d.FAMILIES)
     return [f"demo organisation {d.DOMAIN}: 1 location, {len(d.GROUPS)} groups, {children} children, "
             f"{len(d.logins())} logins (password {d.PASSWORD})"]

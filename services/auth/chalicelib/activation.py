@@ -13,6 +13,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib import (
     mails,  # noqa: F401 - registers the e-mail templates
+    passwords,
     tokens_store,
 )
 from chalicelib.store import ActivationDueItem, OrganisationItem, UserItem
@@ -93,3 +94,20 @@ def send_reset(tenant: str, user: UserItem) -> None:
 def send_password_changed(tenant: str, user: UserItem) -> None:
     mail.send("auth.password_changed", to=user.email, lang=user.language, name=user.name,
               organisation=_org(tenant).name)
+
+
+def set_password(user: UserItem, password: str) -> None:
+    """Store a new password (argon2id) and make the account active."""
+    user.update(actions=[UserItem.password_hash.set(passwords.hash_password(password)),
+                         UserItem.status.set("active")])
+
+
+def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | None:
+    """Use an activation or reset link once to set a password; None for an unknown, used or expired link."""
+    used = tokens_store.consume_one_time(kind, token)
+    if used is None:
+        return None
+    tenant, user_id = used
+    user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+    set_password(user, password)
+    return tenant, user

@@ -2,14 +2,32 @@
 
 Parameters: t=3, m=64 MiB, p=4 (RFC 9106's second recommended profile), above OWASP's minimum
 (m=19 MiB, t=2, p=1). Hashes carry their parameters, so raising them later rehashes on next sign-in.
+The test suite sets PORTAL_PASSWORD_HASHING=fast (still argon2id, at a test-only cost), the way
+Django's test runs use a cheap hasher; it is refused outside the test and local stages.
 """
 
 from __future__ import annotations
 
+import os
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-HASHER = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+from portal_common.settings import SettingsError, get_settings
+
+PRODUCTION = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+FAST_FOR_TESTS = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
+
+
+def _parameters() -> dict[str, int]:
+    if os.environ.get("PORTAL_PASSWORD_HASHING") == "fast":
+        if not get_settings().is_dev:
+            raise SettingsError("PORTAL_PASSWORD_HASHING=fast is for the test and local stages only")
+        return FAST_FOR_TESTS
+    return PRODUCTION
+
+
+HASHER = PasswordHasher(**_parameters())
 
 
 def hash_password(password: str) -> str:

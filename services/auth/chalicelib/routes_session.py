@@ -65,23 +65,15 @@ def _token_pair(tenant: str, user: UserItem, family: str, refresh_token: str) ->
                      expires_in=signer.ttl_seconds)
 
 
-def _set_password(tenant: str, user: UserItem, password: str) -> None:
-    user.update(actions=[UserItem.password_hash.set(passwords.hash_password(password)),
-                         UserItem.status.set("active")])
-
-
 def _set_password_from_link(req: Req, kind: str) -> tuple[str, UserItem]:
     """Use an activation or reset link once to set the password in the body; 422 for a bad link."""
     recovery_throttle.check(kind, req.source_ip)
     _check_new_password(req.body.password, "password")  # before the link is used: a refusal keeps it
-    used = tokens_store.consume_one_time(kind, req.body.token)
+    used = activation.use_link(kind, req.body.token, req.body.password)
     if used is None:
         recovery_throttle.failed(kind, req.source_ip)
         raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
-    tenant, user_id = used
-    user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
-    _set_password(tenant, user, req.body.password)
-    return tenant, user
+    return used
 
 
 def register(app: PortalApp, directory: Directory) -> None:
@@ -189,7 +181,7 @@ def register(app: PortalApp, directory: Directory) -> None:
             raise errors.Unprocessable(code="invalid_credentials", detail_key="auth.invalid_credentials",
                                        errors=[{"loc": ["body", "current_password"], "msg": "not correct"}])
         _check_new_password(req.body.new_password, "new_password")
-        _set_password(p.tenant, user, req.body.new_password)
+        activation.set_password(user, req.body.new_password)
         if req.body.end_other_sessions:
             tokens_store.revoke_all(p.tenant, p.user_id, keep=p.session_id, reason="password_changed")
         activation.send_password_changed(p.tenant, user)

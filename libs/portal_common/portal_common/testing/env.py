@@ -9,7 +9,7 @@ import json
 import os
 
 
-def configure(stage: str = "test") -> None:
+def configure(stage: str = "test", *, fast_password_hashing: bool = True) -> None:
     os.environ.update({
         "PORTAL_STAGE": stage,
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -19,6 +19,10 @@ def configure(stage: str = "test") -> None:
         "PORTAL_LOG_LEVEL": "WARNING",
     })
     os.environ.pop("AWS_ENDPOINT_URL", None)
+    if fast_password_hashing:
+        os.environ["PORTAL_PASSWORD_HASHING"] = "fast"  # noqa: S105 - a profile name, not a password
+    else:
+        os.environ.pop("PORTAL_PASSWORD_HASHING", None)
     os.environ.pop("AWS_PROFILE", None)
 
     from portal_common import settings, tokens
