@@ -190,3 +190,26 @@ def test_sign_in_refresh_and_me_cost_a_few_dynamodb_calls_and_never_a_scan(demo)
     assert total(on_refresh, "dynamodb") <= 4
     assert total(on_me, "dynamodb") <= 6
     assert not any("Scan" in name for calls in (on_login, on_refresh, on_me) for name in calls)
+
+
+def test_one_e_mail_address_holds_separate_accounts_in_two_organisations(demo, services):
+    from tests.auth_helpers import seed_other_tenant
+
+    directory = services["auth"].module.directory
+    activation = services["auth"].lib.activation
+    seed_other_tenant(directory)
+    directory.create_user("other", "user-sanne", email="parent1@demo.ouderportaal.nl", name="Sanne de Vries",
+                          role="parent")
+    directory.link_guardian("other", "child-noor", "user-sanne")
+    link = services["auth"].lib.tokens_store.issue_one_time("activation", "other", "user-sanne", timedelta(hours=1))
+    assert activation.use_link("activation", link, "tweede-organisatie-wachtwoord")
+    demo_pair = login(demo, "parent1@demo.ouderportaal.nl")
+    other_pair = login(demo, "parent1@demo.ouderportaal.nl", "tweede-organisatie-wachtwoord", "other.ouderportaal.nl")
+    assert tokens.get_verifier().verify(demo_pair.json["access_token"]).tenant == "demo"
+    other = tokens.get_verifier().verify(other_pair.json["access_token"])
+    assert other.tenant == "other" and other.children == {"child-noor"}
+    # Separate credentials: each password opens only its own organisation.
+    assert login(demo, "parent1@demo.ouderportaal.nl", "tweede-organisatie-wachtwoord").status_code == 401
+    assert login(demo, "parent1@demo.ouderportaal.nl", PASSWORD, "other.ouderportaal.nl").status_code == 401
+    me = demo.get("/auth/me", headers=bearer(other_pair.json["access_token"])).json
+    assert me["organisation"]["domain"] == "other.ouderportaal.nl" and me["children"][0]["name"] == "Noor Anders"
