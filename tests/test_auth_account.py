@@ -119,3 +119,24 @@ def test_devices_are_registered_and_removed_only_by_their_owner(world, bus, toke
     assert world.delete(f"/auth/me/devices/{device_id}", headers=parent).status_code == 404
     wrong = world.post("/auth/me/devices", headers=parent, json={"platform": "sms", "token": "x" * 10})
     assert wrong.status_code == 400
+
+
+def test_with_a_push_application_configured_a_device_gets_an_sns_platform_endpoint(world, aws, monkeypatch):
+    from portal_common import settings
+
+    app_arn = aws["sns"].create_platform_application(
+        Name="ouderportaal-fcm", Platform="GCM", Attributes={"PlatformCredential": "fake"})["PlatformApplicationArn"]
+    monkeypatch.setenv("PORTAL_PUSH_APPLICATIONS", f'{{"fcm": "{app_arn}"}}')
+    settings.reset_settings()
+    try:
+        parent = demo_login_header(world, "parent7@demo.ouderportaal.nl")
+        created = world.post("/auth/me/devices", headers=parent, json={"platform": "fcm", "token": "fcm-token-abc"})
+        assert created.status_code == 201
+        endpoints = aws["sns"].list_endpoints_by_platform_application(PlatformApplicationArn=app_arn)["Endpoints"]
+        assert [e["Attributes"]["Token"] for e in endpoints] == ["fcm-token-abc"]
+        # No application for APNs: the device is kept without an endpoint.
+        apns = world.post("/auth/me/devices", headers=parent, json={"platform": "apns", "token": "apns-token-123"})
+        assert apns.status_code == 201
+    finally:
+        monkeypatch.undo()
+        settings.reset_settings()

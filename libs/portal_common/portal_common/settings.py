@@ -20,12 +20,14 @@ tests and the local stack call `reset_settings()` after changing the environment
 | PORTAL_CURSOR_KEY | dev key in `local`/`test` | base64 32-byte key sealing paging cursors; required elsewhere |
 | PORTAL_MAIL_SENDER | `no-reply@ouderportaal.nl` | verified SES sender of transactional e-mail |
 | PORTAL_LOG_LEVEL | `INFO` | log level of the JSON logs |
+| PORTAL_PUSH_APPLICATIONS | `{}` | JSON `{"apns": arn, "fcm": arn}`: SNS platform applications for push |
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,6 +57,7 @@ class Settings:
     cursor_key: bytes
     mail_sender: str
     log_level: str
+    push_applications: dict[str, str]
 
     @property
     def is_dev(self) -> bool:
@@ -92,6 +95,17 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _json_object(name: str) -> dict[str, str]:
+    raw = os.environ.get(name) or "{}"
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{name} must be a JSON object") from exc
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise SettingsError(f"{name} must be a JSON object of strings")
+    return value
+
+
 def _cursor_key(stage: str) -> bytes:
     raw = os.environ.get("PORTAL_CURSOR_KEY")
     if raw:
@@ -127,6 +141,7 @@ def get_settings() -> Settings:
         cursor_key=_cursor_key(stage),
         mail_sender=os.environ.get("PORTAL_MAIL_SENDER", "no-reply@ouderportaal.nl"),
         log_level=os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
+        push_applications=_json_object("PORTAL_PUSH_APPLICATIONS"),
     )
 
 

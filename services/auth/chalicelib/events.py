@@ -83,12 +83,13 @@ class NotificationSettingsChanged(EventPayload):
 
 @event_type("auth.device.registered", owner=OWNER)
 class DeviceRegistered(EventPayload):
-    """A device for push; messaging creates the SNS platform endpoint."""
+    """A device for push, with its SNS platform endpoint when push is configured."""
 
     user_id: str
     device_id: str
     platform: str
     token: str
+    endpoint_arn: str | None = None
 
 
 @event_type("auth.guardian.access_ended", owner=OWNER)

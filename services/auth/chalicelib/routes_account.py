@@ -18,8 +18,9 @@ from chalicelib.api import (
 )
 from chalicelib.directory import Directory
 from chalicelib.store import ConsentItem, DeviceItem, NotificationSettingsItem
-from portal_common import clock, errors, ids, store
+from portal_common import aws, clock, errors, ids, store
 from portal_common.service import PortalApp, Req
+from portal_common.settings import get_settings
 
 HISTORY_SHOWN = 50
 
@@ -86,11 +87,13 @@ def register(app: PortalApp, directory: Directory) -> None:
     def register_device(req: Req) -> DeviceOut:
         p = req.principal
         device_id = ids.new_id().lower()
+        endpoint_arn = push_endpoint(req.body.platform, req.body.token, p.user_id)
         ch = directory.changes(p.tenant)
         ch.save(DeviceItem(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{device_id}", device_id=device_id,
-                           platform=req.body.platform, registered_at=clock.now().isoformat()))
+                           platform=req.body.platform, endpoint_arn=endpoint_arn,
+                           registered_at=clock.now().isoformat()))
         ch.emit(auth_events.DeviceRegistered(user_id=p.user_id, device_id=device_id, platform=req.body.platform,
-                                             token=req.body.token))
+                                             token=req.body.token, endpoint_arn=endpoint_arn))
         ch.commit()
         return DeviceOut(id=device_id, platform=req.body.platform)
 
@@ -103,6 +106,24 @@ def register(app: PortalApp, directory: Directory) -> None:
                 condition=DeviceItem.pk.exists())
         except Exception as exc:
             raise errors.NotFound() from exc
+
+
+def push_endpoint(platform: str, token: str, user_id: str) -> str | None:
+    """The SNS platform endpoint for a device token, when a platform application is configured.
+
+    Without one (a deployment without APNs/FCM credentials, the local stack) the device is kept and
+    push simply has nowhere to go; messaging delivers e-mail meanwhile.
+    """
+    application = get_settings().push_applications.get(platform)
+    if not application:
+        return None
+    try:
+        answer = aws.client("sns").create_platform_endpoint(
+            PlatformApplicationArn=application, Token=token, CustomUserData=user_id)
+    except Exception as exc:
+        raise errors.Unprocessable(code="push_token_refused", errors=[
+            {"loc": ["body", "token"], "msg": "refused by the push service"}]) from exc
+    return str(answer["EndpointArn"])
 
 
 def _consents(tenant: str, child_id: str) -> ConsentsOut:
