@@ -53,8 +53,9 @@ class SwapLedgerItem(PlanningItem):
 class SwapLotItem(SwapLedgerItem, discriminator="lot"):
     """Hours earned by one absence. Amounts in whole minutes: free + held = what is left of `earned_min`.
 
-    `free_min` (neither held nor spent nor expired) and `held_min` change only by ADD with a condition
-    that keeps them ≥ 0; `version` grows by one with every change (expiry is conditioned on it).
+    `free_min` (neither held nor spent nor expired) and `held_min` change only by relative updates
+    (`SET free_min = free_min - :x`) under a condition that keeps them ≥ 0; `version` grows by one with
+    every change (expiry is conditioned on it).
     """
 
     lot_id = UnicodeAttribute()
@@ -72,8 +73,9 @@ class SwapHoldItem(SwapLedgerItem, discriminator="hold"):
     """Hours reserved for one request: held, then released or spent (once)."""
 
     request_id = UnicodeAttribute()
-    on_date = UnicodeAttribute()  # ISO date the hours are for
-    minutes = NumberAttribute()
+    on_date = UnicodeAttribute()  # ISO date of the first day the hours are for
+    days = JSONAttribute(default=list)  # [[ISO date, minutes], ...] in date order
+    minutes = NumberAttribute()  # in all
     allocations = JSONAttribute(default=list)  # [[lot_id, valid_until, minutes], ...], oldest first
     status = UnicodeAttribute()  # held | released | spent
     held_at = UnicodeAttribute()
