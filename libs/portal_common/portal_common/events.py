@@ -23,7 +23,7 @@ EVENT_TYPE_PATTERN = r"^[a-z]+(\.[a-z_]+)+$"
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     event_id: str = Field(min_length=1, max_length=64)
     type: str = Field(pattern=EVENT_TYPE_PATTERN, max_length=128)
@@ -41,7 +41,7 @@ class Envelope(BaseModel):
 class EventPayload(BaseModel):
     """Base of payload schemas: extra fields are allowed so that producers can add fields (tolerant reader)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)  # built on first use: cold starts
 
 
 # (type, version) → payload schema, filled by each service's `chalicelib/events.py`.
