@@ -11,6 +11,7 @@ CONSENTS = "tests/test_auth_account.py::test_consent_routes_refuse_other_familie
 SETTINGS = "tests/test_auth_account.py::test_notification_settings_have_defaults_and_change_per_type_and_channel"
 DEVICES = "tests/test_auth_account.py::test_devices_are_registered_and_removed_only_by_their_owner"
 ADMIN = "tests/test_auth_directory.py::test_admin_routes_refuse_parents_staff_other_locations_and_other_tenants"
+LINKING = "tests/test_auth_directory.py::test_linking_and_staff_groups_refuse_other_locations_and_tenants"
 
 # (service, method, path) → "tests/<file>::<test>" proving the refusals.
 CASES: dict[tuple[str, str, str], str] = {
@@ -26,6 +27,8 @@ CASES: dict[tuple[str, str, str], str] = {
     ("auth", "PUT", "/me/notification-settings"): SETTINGS,
     ("auth", "POST", "/me/devices"): DEVICES,
     ("auth", "DELETE", "/me/devices/{device_id}"): DEVICES,
+    ("auth", "PUT", "/admin/children/{child_id}/guardians/{user_id}"): LINKING,
+    ("auth", "PUT", "/admin/staff/{user_id}/groups"): LINKING,
     **{("auth", method, path): ADMIN for method, path in (
         ("POST", "/admin/locations"), ("GET", "/admin/locations"), ("POST", "/admin/groups"),
         ("PUT", "/admin/groups/{group_id}"), ("POST", "/admin/children"), ("GET", "/admin/children/{child_id}"),

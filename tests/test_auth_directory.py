@@ -191,3 +191,29 @@ def test_access_ends_eight_weeks_after_the_contract_and_the_job_publishes_once(w
     token = login(world, "parent3@demo.ouderportaal.nl").json["access_token"]
     assert token_lib.get_verifier().verify(token).children == frozenset()
     assert world.get("/auth/me", headers=bearer(token)).json["children"] == []
+
+
+def test_an_existing_parent_is_linked_to_another_child_and_staff_change_groups(world, admin, manager, bus):
+    assert world.put("/auth/admin/children/child-liam/guardians/user-parent4", headers=admin).status_code == 204
+    token = login(world, "parent4@demo.ouderportaal.nl").json["access_token"]
+    assert token_lib.get_verifier().verify(token).children == {"child-yara", "child-liam"}
+    assert world.put("/auth/admin/children/child-liam/guardians/user-staff1", headers=admin).status_code == 422
+    assert world.put("/auth/admin/children/child-liam/guardians/user-nobody", headers=admin).status_code == 404
+    moved = world.put("/auth/admin/staff/user-staff1/groups", headers=manager, json={"group_ids": ["grp-bijen"]})
+    assert moved.status_code == 204
+    staff = token_lib.get_verifier().verify(login(world, "staff1@demo.ouderportaal.nl").json["access_token"])
+    assert staff.groups == {"grp-bijen"}
+    assert bus.of_type("auth.staff.assigned")[-1].payload["group_ids"] == ["grp-bijen"]
+    assert world.put("/auth/admin/staff/user-parent1/groups", headers=admin, json={"group_ids": []}).status_code == 404
+
+
+def test_linking_and_staff_groups_refuse_other_locations_and_tenants(world, tokens):
+    other_manager = tokens.header(role="manager", user_id="user-m2", locations=("loc-elders",))
+    other_tenant_admin = tokens.header(tenant="other", role="admin", user_id="user-a2")
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    for headers in (other_manager, other_tenant_admin):
+        assert world.put("/auth/admin/children/child-liam/guardians/user-parent4", headers=headers).status_code == 404
+        assert world.put("/auth/admin/staff/user-staff1/groups", headers=headers,
+                         json={"group_ids": ["grp-bijen"]}).status_code in (404, 422)
+    assert world.put("/auth/admin/children/child-liam/guardians/user-parent1", headers=parent).status_code == 403
+    assert world.put("/auth/admin/staff/user-staff1/groups", headers=parent, json={"group_ids": []}).status_code == 403

@@ -259,6 +259,10 @@ class StaffIn(Body):
     location_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
+class StaffGroupsIn(Body):
+    group_ids: list[str] = Field(max_length=20)
+
+
 class Created(Out):
     id: str
 

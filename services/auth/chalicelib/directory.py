@@ -261,3 +261,12 @@ class Directory:
         ch.deletes.append(tx_delete)
         ch.emit(auth_events.GuardianUnlinked(child_id=child_id, user_id=user_id))
         ch.commit()
+
+    def set_staff_groups(self, tenant: str, user: UserItem, groups: list[GroupItem]) -> None:
+        user.groups = {g.group_id for g in groups} or None
+        user.locations = {g.location_id for g in groups} or None
+        ch = self.changes(tenant)
+        ch.save(user)
+        ch.emit(auth_events.StaffAssigned(user_id=user.user_id, role=user.role, group_ids=sorted(user.groups or ()),
+                                          location_ids=sorted(user.locations or ())))
+        ch.commit()

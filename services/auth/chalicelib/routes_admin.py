@@ -21,6 +21,7 @@ from chalicelib.api import (
     PlacementIn,
     PlacementOut,
     Ref,
+    StaffGroupsIn,
     StaffIn,
 )
 from chalicelib.directory import Directory
@@ -157,6 +158,35 @@ def register(app: PortalApp, directory: Directory) -> None:
         due = activation.activation_due(tenant, min(starts))
         activation.schedule(tenant, user_id, due)
         return InvitedOut(id=user_id, status="invited", activation_due=due.isoformat())
+
+    @app.endpoint("/admin/children/{child_id}/guardians/{user_id}", "PUT", action="location.manage", status=204,
+                  summary="Link an existing parent account to (another) child")
+    def link_guardian(req: Req, child_id: str, user_id: str) -> None:
+        tenant = req.principal.tenant
+        req.authorize(Target.location(tenant, next(iter(directory.child_target(tenant, child_id).location_ids))))
+        try:
+            user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        except UserItem.DoesNotExist:
+            raise errors.NotFound() from None
+        if user.role != "parent":
+            raise errors.Unprocessable(code="not_a_parent", detail="only parent accounts can be guardians")
+        directory.link_guardian(tenant, child_id, user_id)
+
+    @app.endpoint("/admin/staff/{user_id}/groups", "PUT", action="location.manage", body=StaffGroupsIn, status=204,
+                  summary="Set the groups a staff member works in")
+    def set_staff_groups(req: Req, user_id: str) -> None:
+        tenant = req.principal.tenant
+        try:
+            user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        except UserItem.DoesNotExist:
+            raise errors.NotFound() from None
+        if user.role != "staff":
+            raise errors.NotFound()
+        groups = [_group_or_404(directory, tenant, g) for g in req.body.group_ids]
+        # Both the locations the staff member leaves and the ones they join must be the caller's.
+        for location_id in sorted(set(user.locations or ()) | {g.location_id for g in groups}):
+            req.authorize(Target.location(tenant, location_id))
+        directory.set_staff_groups(tenant, user, groups)
 
     @app.endpoint("/admin/children/{child_id}/guardians/{user_id}", "DELETE", action="location.manage", status=204,
                   summary="Unlink a guardian from a child")
