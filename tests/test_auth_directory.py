@@ -217,3 +217,25 @@ def test_linking_and_staff_groups_refuse_other_locations_and_tenants(world, toke
                          json={"group_ids": ["grp-bijen"]}).status_code in (404, 422)
     assert world.put("/auth/admin/children/child-liam/guardians/user-parent1", headers=parent).status_code == 403
     assert world.put("/auth/admin/staff/user-staff1/groups", headers=parent, json={"group_ids": []}).status_code == 403
+
+
+def test_children_are_listed_alphabetically_in_pages_with_a_cursor_bound_to_the_caller(world, admin, manager, tokens):
+    first = world.get("/auth/admin/children?limit=5", headers=admin).json
+    assert [c["name"] for c in first["items"]] == ["Bram de Groot", "Daan de Vries", "Finn Smit", "Liam Jansen",
+                                                   "Luuk de Boer"]
+    names = [c["name"] for c in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = world.get(f"/auth/admin/children?limit=5&cursor={cursor}", headers=admin).json
+        names += [c["name"] for c in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(names) == 12 and names == sorted(names, key=str.lower)
+    # Another user cannot replay the admin's cursor; another tenant sees its own children only.
+    replayed = world.get(f"/auth/admin/children?limit=5&cursor={first['next_cursor']}", headers=manager)
+    assert replayed.status_code == 400 and replayed.json["code"] == "invalid_cursor"
+    other = world.get("/auth/admin/children", headers=tokens.header(tenant="other", role="admin", user_id="a")).json
+    assert [c["name"] for c in other["items"]] == ["Noor Anders"]
+    assert world.get("/auth/admin/children?limit=500", headers=admin).status_code == 422
+    assert world.get("/auth/admin/children?sort=name", headers=admin).status_code == 400
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    assert world.get("/auth/admin/children", headers=parent).status_code == 403

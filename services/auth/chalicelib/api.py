@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from portal_common.parsing import Body, Out
+from portal_common.parsing import Body, Out, Query
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 Organisation = Field(min_length=1, max_length=253, description="sign-in domain, e.g. demo.ouderportaal.nl")
@@ -257,6 +257,11 @@ class StaffIn(Body):
     role: Literal["staff", "manager", "admin"]
     group_ids: list[str] = Field(default_factory=list, max_length=20)
     location_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PageQuery(Query):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
 
 
 class StaffGroupsIn(Body):

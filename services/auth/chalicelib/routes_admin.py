@@ -17,6 +17,7 @@ from chalicelib.api import (
     GuardianIn,
     InvitedOut,
     LocationIn,
+    PageQuery,
     PlacementEndIn,
     PlacementIn,
     PlacementOut,
@@ -105,6 +106,19 @@ def register(app: PortalApp, directory: Directory) -> None:
         directory.create_child(tenant, child_id, body.name, body.birth_date, group_id=body.group_id,
                                start=body.start, end=body.end)
         return Created(id=child_id)
+
+    @app.endpoint("/admin/children", "GET", action="directory.read", query=PageQuery,
+                  summary="The organisation's children, alphabetically, paged with limit and cursor")
+    def list_children(req: Req) -> dict:
+        tenant = req.principal.tenant
+        req.authorize(Target.organisation(tenant))
+        position = req.page_position(req.query.cursor)
+        kwargs = {"limit": req.query.limit}
+        if position:
+            kwargs["last_evaluated_key"] = position
+        page = ChildItem.gsi2.query(store.key(tenant, "CHILDREN"), **kwargs)
+        items = [{"id": c.child_id, "name": c.name, "birth_date": c.birth_date} for c in page]
+        return req.page_body(items, page.last_evaluated_key)
 
     @app.endpoint("/admin/children/{child_id}", "GET", action="child.profile.read", response=ChildOut,
                   summary="A child's directory entry: placements over time and guardians")
