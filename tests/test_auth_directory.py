@@ -75,7 +75,7 @@ def test_groups_are_created_and_changed_with_an_event_for_capacity(world, manage
     group_id = created.json["id"]
     changed = world.put(f"/auth/admin/groups/{group_id}", headers=manager, json={**GROUP, "capacity": {"morning": 8}})
     assert changed.status_code == 200
-    capacities = [e.payload["capacity"] for e in bus.of_type("auth.group.changed")]
+    capacities = [e.payload["capacity"] for e in bus.of_type("auth.group.changed") if e.payload["group_id"] == group_id]
     assert capacities == [{"morning": 12, "afternoon": 10}, {"morning": 8}]
 
 

@@ -117,10 +117,18 @@ class Directory:
 
     def create_group(self, tenant: str, group_id: str, location_id: str, name: str, *, age_from_months: int,
                      age_to_months: int, capacity: dict[str, int]) -> None:
-        GroupItem(store.key(tenant, "ORG"), f"GRP#{group_id}", group_id=group_id, location_id=location_id,
-                  name=name, age_from_months=age_from_months, age_to_months=age_to_months, capacity=capacity,
-                  gsi1pk=store.key(tenant, "LOC", location_id), gsi1sk=f"GRP#{group_id}",
-                  ).save(GroupItem.pk.does_not_exist())
+        group = GroupItem(store.key(tenant, "ORG"), f"GRP#{group_id}", group_id=group_id, location_id=location_id,
+                          name=name, age_from_months=age_from_months, age_to_months=age_to_months,
+                          capacity=capacity, gsi1pk=store.key(tenant, "LOC", location_id), gsi1sk=f"GRP#{group_id}")
+        self.save_group(tenant, group, GroupItem.pk.does_not_exist())
+
+    def save_group(self, tenant: str, group: GroupItem, condition: Any = None) -> None:
+        """Store a group and tell planning its capacity per part of day."""
+        ch = self.changes(tenant)
+        ch.save(group, condition)
+        ch.emit(auth_events.GroupChanged(group_id=group.group_id, location_id=group.location_id, name=group.name,
+                                         capacity={k: int(v) for k, v in (group.capacity or {}).items()}))
+        ch.commit()
 
     def group(self, tenant: str, group_id: str) -> GroupItem:
         return GroupItem.get(store.key(tenant, "ORG"), f"GRP#{group_id}")

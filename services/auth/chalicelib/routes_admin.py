@@ -8,7 +8,6 @@ published through the outbox by `Directory`.
 from __future__ import annotations
 
 from chalicelib import activation
-from chalicelib import events as auth_events
 from chalicelib.api import (
     ChildIn,
     ChildOut,
@@ -75,7 +74,6 @@ def register(app: PortalApp, directory: Directory) -> None:
         group_id = _new_id("grp")
         directory.create_group(tenant, group_id, body.location_id, body.name, age_from_months=body.age_from_months,
                                age_to_months=body.age_to_months, capacity=dict(body.capacity))
-        _group_changed(directory, tenant, directory.group(tenant, group_id))
         return Created(id=group_id)
 
     @app.endpoint("/admin/groups/{group_id}", "PUT", action="location.manage", body=GroupIn, response=Created,
@@ -92,8 +90,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                 {"loc": ["body", "location_id"], "msg": "a group stays at its location"}])
         group.name, group.capacity = body.name, dict(body.capacity)
         group.age_from_months, group.age_to_months = body.age_from_months, body.age_to_months
-        group.save()
-        _group_changed(directory, tenant, group)
+        directory.save_group(tenant, group)
         return Created(id=group_id)
 
     @app.endpoint("/admin/children", "POST", action="location.manage", body=ChildIn, response=Created, status=201,
@@ -237,9 +234,3 @@ def register(app: PortalApp, directory: Directory) -> None:
             raise errors.Conflict(code="not_invited", detail="the account is not waiting for activation")
         return {"status": "sent"}
 
-
-def _group_changed(directory: Directory, tenant: str, group: GroupItem) -> None:
-    ch = directory.changes(tenant)
-    ch.emit(auth_events.GroupChanged(group_id=group.group_id, location_id=group.location_id, name=group.name,
-                                     capacity={k: int(v) for k, v in (group.capacity or {}).items()}))
-    ch.commit()

@@ -3,6 +3,7 @@
 | item | pk | sk | gsi1 (pk / sk) | gsi2 (pk / sk) |
 |---|---|---|---|---|
 | contract | `<t>#CHILD#<child>` | `CONTRACT#<start>#<id>` | `<t>#GRP#<group>` / `CONTRACT#<start>#<id>` | |
+| group (copy of auth's) | `<t>#GRP#<group>` | `GROUP` | | |
 | swap-hour lot | `<t>#SWAP#<child>` | `L#<valid_until>#<lot>` | | `_LOT_EXPIRY` / `<valid_until>#<t>#<child>#<lot>` |
 | swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
 | swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
@@ -94,3 +95,13 @@ class SwapOpItem(SwapLedgerItem, discriminator="op"):
     at = UnicodeAttribute()  # ISO instant
     lines = JSONAttribute(default=list)  # [{"kind", "minutes", "lot_id", "valid_until"}, ...]
     outcome = JSONAttribute(default=dict)
+
+
+class GroupCopyItem(PlanningItem):
+    """Planning's copy of a group's capacity per part of day, kept from `auth.group.changed`."""
+
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    capacity = JSONAttribute(default=dict)
+    as_of = UnicodeAttribute()  # occurred_at of the event it came from: older events are ignored
