@@ -21,6 +21,8 @@ CASES: dict[tuple[str, str, str], str] = {
         "tests/test_auth_session.py::test_self_routes_reach_only_the_callers_own_account_in_their_own_tenant",
     ("auth", "POST", "/password/change"):
         "tests/test_auth_session.py::test_self_routes_reach_only_the_callers_own_account_in_their_own_tenant",
+    ("planning", "GET", "/calendar"):
+        "tests/test_planning_calendar.py::test_the_calendar_refuses_other_families_other_groups_and_other_tenants",
     ("auth", "PUT", "/children/{child_id}/consents"): CONSENTS,
     ("auth", "GET", "/children/{child_id}/consents"): CONSENTS,
     ("auth", "GET", "/me/notification-settings"): SETTINGS,

@@ -5,13 +5,14 @@ Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalice
 
 from chalice import Rate
 
-from chalicelib import care, contracts, directory_copy, ledger, opening_days, swap_rules
+from chalicelib import care, contracts, directory_copy, ledger, opening_days, routes_calendar, swap_rules
 from chalicelib.store import PlanningItem
 from portal_common import clock
 from portal_common.service import PortalApp
 
 app = PortalApp("planning", tables=[PlanningItem])
 app.consume(directory_copy.HANDLERS)
+routes_calendar.register(app)
 __all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "swap_rules"]
 
 

@@ -1,0 +1,51 @@
+"""Request and response models of the planning service's routes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from portal_common.parsing import Out, Query
+
+MAX_CALENDAR_DAYS = 400
+
+
+class CalendarQuery(Query):
+    from_: date = Field(alias="from", description="first day, YYYY-MM-DD")
+    to: date = Field(description="last day, YYYY-MM-DD (at most 400 days after `from`)")
+    child_id: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _range(self) -> CalendarQuery:
+        if self.to < self.from_:
+            raise ValueError("`to` is before `from`")
+        if (self.to - self.from_).days >= MAX_CALENDAR_DAYS:
+            raise ValueError(f"at most {MAX_CALENDAR_DAYS} days at a time")
+        return self
+
+
+class CalendarItem(Out):
+    kind: Literal["care", "extra", "flex", "absence"]
+    start: str
+    end: str
+    status: str
+    hours: float
+
+
+class CalendarChild(Out):
+    child_id: str
+    items: list[CalendarItem]
+
+
+class CalendarDay(Out):
+    date: str
+    closed: bool
+    closed_reason: str | None = Field(description="the closing day's name in the caller's language")
+    closed_code: str | None = Field(description="stable reason: a holiday key, `location` or `weekend`")
+    children: list[CalendarChild]
+
+
+class CalendarOut(Out):
+    days: list[CalendarDay]
