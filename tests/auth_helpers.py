@@ -43,3 +43,36 @@ def seed_other_tenant(directory) -> None:
 
 def demo_login_header(api, login_email: str) -> dict[str, str]:
     return bearer(login(api, login_email).json["access_token"])
+
+
+def seed_second_location(directory) -> None:
+    """A second demo location with its own group, child and manager: 'a manager of another location'."""
+    directory.create_location("demo", "loc-elders", "Kindcentrum Elders", address={}, contact={})
+    directory.create_group("demo", "grp-elders", "loc-elders", "Egeltjes", age_from_months=0, age_to_months=48,
+                           capacity={"morning": 8, "afternoon": 8})
+    directory.create_child("demo", "child-elders", "Eef Elders", "2024-05-05", group_id="grp-elders",
+                           start="2025-09-01")
+    directory.create_user("demo", "user-manager2", email="manager2@example.nl", name="Tweede Manager",
+                          role="manager", locations={"loc-elders"})
+
+
+def callers(tokens) -> dict[str, dict[str, str]]:
+    """Minted tokens (as a sign-in would issue them) for the roles the refusal matrices try."""
+    return {
+        "admin": tokens.header(role="admin", user_id="user-admin"),
+        "manager": tokens.header(role="manager", user_id="user-manager", locations=("loc-zonnebloem",)),
+        "other_manager": tokens.header(role="manager", user_id="user-manager2", locations=("loc-elders",)),
+        "parent": tokens.header(role="parent", user_id="user-parent1", children=("child-noor", "child-daan"),
+                                groups=("grp-rupsen", "grp-vlinders"), locations=("loc-zonnebloem",)),
+        "staff": tokens.header(role="staff", user_id="user-staff1", groups=("grp-rupsen",),
+                               locations=("loc-zonnebloem",)),
+        "other_tenant": tokens.header(tenant="other", role="admin", user_id="user-a2"),
+    }
+
+
+def run_schedule(handler):
+    """Call a scheduled Lambda handler of a service's app.py with the event EventBridge would send."""
+    from infra.local.schedules import scheduled_event
+    from portal_common import clock
+
+    return handler(scheduled_event("test-rule", clock.now(), region="eu-west-1", account="123456789012"), None)

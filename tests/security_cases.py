@@ -10,8 +10,9 @@ from __future__ import annotations
 CONSENTS = "tests/test_auth_account.py::test_consent_routes_refuse_other_families_other_groups_and_other_tenants"
 SETTINGS = "tests/test_auth_account.py::test_notification_settings_have_defaults_and_change_per_type_and_channel"
 DEVICES = "tests/test_auth_account.py::test_devices_are_registered_and_removed_only_by_their_owner"
-ADMIN = "tests/test_auth_directory.py::test_admin_routes_refuse_parents_staff_other_locations_and_other_tenants"
-LINKING = "tests/test_auth_directory.py::test_linking_and_staff_groups_refuse_other_locations_and_tenants"
+DIRECTORY = "tests/test_auth_directory.py::test_directory_routes_refuse_parents_staff_other_locations_and_other_tenants"
+PEOPLE = ("tests/test_auth_directory_people.py::"
+          "test_people_routes_refuse_parents_staff_other_locations_and_other_tenants")
 
 # (service, method, path) → "tests/<file>::<test>" proving the refusals.
 CASES: dict[tuple[str, str, str], str] = {
@@ -29,15 +30,18 @@ CASES: dict[tuple[str, str, str], str] = {
     ("auth", "PUT", "/me/notification-settings"): SETTINGS,
     ("auth", "POST", "/me/devices"): DEVICES,
     ("auth", "DELETE", "/me/devices/{device_id}"): DEVICES,
-    ("auth", "PUT", "/admin/children/{child_id}/guardians/{user_id}"): LINKING,
-    ("auth", "PUT", "/admin/staff/{user_id}/groups"): LINKING,
-    ("auth", "GET", "/admin/children"):
-        "tests/test_auth_directory.py::test_children_are_listed_alphabetically_in_pages_with_a_cursor_bound_to_the_caller",
-    **{("auth", method, path): ADMIN for method, path in (
-        ("POST", "/admin/locations"), ("GET", "/admin/locations"), ("POST", "/admin/groups"),
-        ("PUT", "/admin/groups/{group_id}"), ("POST", "/admin/children"), ("GET", "/admin/children/{child_id}"),
-        ("POST", "/admin/children/{child_id}/placements"), ("PUT", "/admin/children/{child_id}/placements/{start}"),
-        ("POST", "/admin/guardians"), ("DELETE", "/admin/children/{child_id}/guardians/{user_id}"),
-        ("POST", "/admin/staff"), ("POST", "/admin/users/{user_id}/activation"),
+    **{("auth", method, path): DIRECTORY for method, path in (
+        ("POST", "/admin/locations"), ("GET", "/admin/locations"), ("GET", "/admin/locations/{location_id}"),
+        ("PUT", "/admin/locations/{location_id}"), ("POST", "/admin/groups"), ("GET", "/admin/groups"),
+        ("GET", "/admin/groups/{group_id}"), ("PUT", "/admin/groups/{group_id}"), ("POST", "/admin/children"),
+        ("GET", "/admin/children"), ("GET", "/admin/children/{child_id}"), ("PUT", "/admin/children/{child_id}"),
+        ("POST", "/admin/children/{child_id}/placements"),
+        ("PUT", "/admin/children/{child_id}/placements/{placement_id}"),
+    )},
+    **{("auth", method, path): PEOPLE for method, path in (
+        ("POST", "/admin/guardians"), ("PUT", "/admin/children/{child_id}/guardians/{user_id}"),
+        ("DELETE", "/admin/children/{child_id}/guardians/{user_id}"), ("POST", "/admin/staff"),
+        ("PUT", "/admin/staff/{user_id}/groups"), ("PUT", "/admin/managers/{user_id}/locations"),
+        ("GET", "/admin/users"), ("POST", "/admin/users/{user_id}/activation"),
     )},
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.local.demo import seed_demo
-from tests.auth_helpers import demo_login_header, seed_other_tenant
+from tests.auth_helpers import callers, demo_login_header, seed_other_tenant, seed_second_location
 
 ALL_ON = {"photos": True, "diary": True, "outings": False}
 
@@ -14,11 +14,14 @@ ALL_ON = {"photos": True, "diary": True, "outings": False}
 def world(api, services):
     seed_demo()
     seed_other_tenant(services["auth"].module.directory)
+    seed_second_location(services["auth"].module.directory)
     return api
 
 
 def test_a_guardian_gives_consents_history_is_kept_and_the_change_is_published(world, bus, clock):
     parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    before = world.get("/auth/me", headers=parent).json
+    assert {c["id"]: c["consents_needed"] for c in before["children"]} == {"child-noor": True, "child-daan": True}
     first = world.put("/auth/children/child-noor/consents", headers=parent, json=ALL_ON)
     assert first.status_code == 200 and first.json["photos"] is True and first.json["outings"] is False
     withdrawn = world.put("/auth/children/child-noor/consents", headers=parent,
@@ -29,10 +32,15 @@ def test_a_guardian_gives_consents_history_is_kept_and_the_change_is_published(w
     changes = bus.of_type("auth.consents.changed")
     assert [(e.payload["child_id"], e.payload["photos"]) for e in changes] == [("child-noor", True),
                                                                               ("child-noor", False)]
+    changed_at = withdrawn.json["history"][0]["changed_at"]
+    assert changes[1].payload == {"child_id": "child-noor", "photos": False, "diary": True, "outings": False,
+                                  "changed_by": "user-parent1", "changed_at": changed_at}
+    assert changes[1].tenant == "demo"
     me = world.get("/auth/me", headers=parent).json
     noor = next(c for c in me["children"] if c["id"] == "child-noor")
     assert noor["consents"] == {"photos": False, "diary": True, "outings": False}
     assert noor["consents_needed"] is False
+    assert next(c for c in me["children"] if c["id"] == "child-daan")["consents_needed"] is True
 
 
 def test_the_partner_sees_the_consents_and_staff_of_the_group_can_read_them(world):
@@ -44,13 +52,19 @@ def test_the_partner_sees_the_consents_and_staff_of_the_group_can_read_them(worl
         assert answer.status_code == 200 and answer.json["photos"] is True, login_email
 
 
-def test_consent_routes_refuse_other_families_other_groups_and_other_tenants(world, tokens):
+def test_consent_routes_refuse_other_families_other_groups_and_other_tenants(world, tokens, bus):
     other_family = demo_login_header(world, "parent4@demo.ouderportaal.nl")
     other_group_staff = demo_login_header(world, "staff2@demo.ouderportaal.nl")
+    other_manager = callers(tokens)["other_manager"]
     other_tenant_parent = tokens.header(tenant="other", user_id="user-x", role="parent", children=("child-noor",))
     other_tenant_admin = tokens.header(tenant="other", user_id="user-y", role="admin")
-    for headers in (other_family, other_group_staff):
+    for headers in (other_family, other_group_staff, other_manager):
         assert world.get("/auth/children/child-noor/consents", headers=headers).status_code == 404
+    assert world.put("/auth/children/child-noor/consents", headers=other_manager, json=ALL_ON).status_code == 403
+    for role in ("manager", "admin"):  # they read consents, only guardians give them
+        assert world.put("/auth/children/child-noor/consents", headers=callers(tokens)[role],
+                         json=ALL_ON).status_code == 403
+    assert world.get("/auth/children/child%23noor/consents", headers=other_family).status_code == 404
     for headers in (other_tenant_parent, other_tenant_admin):  # the other tenant has no Daan
         assert world.get("/auth/children/child-daan/consents", headers=headers).status_code == 404
     # Parent 4 cannot give consent for Noor; staff may read but never set consents.
@@ -63,6 +77,7 @@ def test_consent_routes_refuse_other_families_other_groups_and_other_tenants(wor
     parent1 = demo_login_header(world, "parent1@demo.ouderportaal.nl")
     own = world.get("/auth/children/child-noor/consents", headers=parent1)
     assert own.json["photos"] is None  # untouched in the demo tenant
+    assert [e.tenant for e in bus.of_type("auth.consents.changed")] == ["other"]
 
 
 @pytest.mark.parametrize("body, status", [
@@ -111,14 +126,33 @@ def test_devices_are_registered_and_removed_only_by_their_owner(world, bus, toke
     device_id = created.json["id"]
     [event] = bus.of_type("auth.device.registered")
     assert event.payload["user_id"] == "user-parent5" and event.payload["token"] == "device-token-123"
+    # The app registers at every start: the same token stays one device.
+    again = world.post("/auth/me/devices", headers=parent, json={"platform": "fcm", "token": "device-token-123"})
+    assert again.status_code == 201 and again.json["id"] == device_id
     other = demo_login_header(world, "parent6@demo.ouderportaal.nl")
     other_tenant = tokens.header(tenant="other", user_id="user-parent5", role="parent")
     assert world.delete(f"/auth/me/devices/{device_id}", headers=other).status_code == 404
     assert world.delete(f"/auth/me/devices/{device_id}", headers=other_tenant).status_code == 404
+    assert bus.of_type("auth.device.removed") == []
     assert world.delete(f"/auth/me/devices/{device_id}", headers=parent).status_code == 204
     assert world.delete(f"/auth/me/devices/{device_id}", headers=parent).status_code == 404
-    wrong = world.post("/auth/me/devices", headers=parent, json={"platform": "sms", "token": "x" * 10})
-    assert wrong.status_code == 400
+    assert world.delete("/auth/me/devices/a%23b", headers=parent).status_code == 404
+    [removed] = bus.of_type("auth.device.removed")
+    assert removed.payload == {"user_id": "user-parent5", "device_id": device_id, "endpoint_arn": None}
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"platform": "sms", "token": "x" * 10}, 400),
+    ({"platform": "fcm"}, 400),
+    ({"platform": "fcm", "token": 12345678}, 400),
+    ({"platform": "fcm", "token": "x" * 10, "name": "my phone"}, 400),
+    ({"platform": "fcm", "token": "short"}, 422),
+    ({"platform": "fcm", "token": "x" * 4097}, 422),
+    ({"platform": "apns", "token": "has spaces in it"}, 422),
+])
+def test_impossible_devices_are_refused(world, tokens, body, status):
+    headers = tokens.header(role="staff", user_id="user-staff1", groups=("grp-rupsen",))
+    assert world.post("/auth/me/devices", headers=headers, json=body).status_code == status
 
 
 def test_with_a_push_application_configured_a_device_gets_an_sns_platform_endpoint(world, aws, monkeypatch):

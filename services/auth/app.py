@@ -6,7 +6,7 @@ in the rest of `chalicelib/`.
 
 from chalice import Rate
 
-from chalicelib import activation, passwords, retention, routes_account, routes_admin, routes_session
+from chalicelib import activation, passwords, retention, routes_account, routes_admin, routes_directory, routes_session
 from chalicelib.directory import Directory
 from chalicelib.store import AuthItem
 from portal_common.service import PortalApp
@@ -17,6 +17,7 @@ directory = Directory(outbox)
 routes_session.register(app, directory)
 routes_account.register(app, directory)
 routes_admin.register(app, directory)
+routes_directory.register(app, directory)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="send_due_activations")

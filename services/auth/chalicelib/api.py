@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date as _date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -117,9 +117,16 @@ DEFAULT_NOTIFICATIONS = {
     for kind in NOTIFICATION_TYPES
 }
 Name = Field(min_length=1, max_length=200)
-Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+Short = Field(default=None, min_length=1, max_length=200)
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+IdList = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 IsoDate = Field(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
 OptionalIsoDate = Field(default=None, min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
+# An address that can be a key part (no "#") and reach a mailbox: local part, then a dotted domain.
+EMAIL_PATTERN = (r"^[A-Za-z0-9.!$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                 r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EmailAddress = Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)
+Role = Literal["parent", "staff", "manager", "admin"]
 
 
 def _valid_date(value: str | None) -> str | None:
@@ -129,7 +136,7 @@ def _valid_date(value: str | None) -> str | None:
 
 
 def _end_not_before_start(model: Any) -> Any:
-    if model.end is not None and model.end < model.start:
+    if model.end is not None and model.start is not None and model.end < model.start:
         raise ValueError("end is before start")
     return model
 
@@ -153,7 +160,7 @@ class ConsentsOut(Out):
     photos: bool | None
     diary: bool | None
     outings: bool | None
-    history: list[ConsentChange] = []
+    history: list[ConsentChange] = Field(default=[], description="the last 50 changes, newest first")
 
 
 class Channels(Body):
@@ -177,7 +184,8 @@ class NotificationSettingsOut(Out):
 
 class DeviceIn(Body):
     platform: Literal["apns", "fcm"]
-    token: str = Field(min_length=8, max_length=4096)
+    token: str = Field(min_length=8, max_length=4096, pattern=r"^[\x21-\x7e]+$",
+                       description="the device's push token (printable ASCII)")
 
 
 class DeviceOut(Out):
@@ -185,10 +193,36 @@ class DeviceOut(Out):
     platform: str
 
 
+class Address(Body):
+    street: str | None = Short
+    postcode: str | None = Field(default=None, min_length=1, max_length=16)
+    city: str | None = Short
+
+
+class Contact(Body):
+    phone: str | None = Field(default=None, min_length=1, max_length=32)
+    email: str | None = Field(default=None, min_length=3, max_length=254, pattern=EMAIL_PATTERN)
+    website: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^https://\S+$")
+
+
+class TeamMember(Body):
+    name: str = Name
+    role: str = Field(min_length=1, max_length=100, description="e.g. pedagogisch medewerker, locatiemanager")
+
+
 class LocationIn(Body):
     name: str = Name
-    address: dict[str, str] = Field(default_factory=dict, max_length=10)
-    contact: dict[str, str] = Field(default_factory=dict, max_length=10)
+    address: Address = Field(default_factory=Address)
+    contact: Contact = Field(default_factory=Contact)
+    team: list[TeamMember] = Field(default_factory=list, max_length=50)
+
+
+class LocationOut(Out):
+    id: str
+    name: str
+    address: dict[str, str]
+    contact: dict[str, str]
+    team: list[dict[str, str]]
 
 
 class GroupIn(Body):
@@ -207,6 +241,16 @@ class GroupIn(Body):
         return self
 
 
+class GroupOut(Out):
+    id: str
+    location_id: str
+    name: str
+    age_from_months: int
+    age_to_months: int
+    capacity: dict[str, int]
+    children: list[Ref] | None = Field(default=None, description="(one group) the children placed in it today")
+
+
 class ChildIn(Body):
     name: str = Name
     birth_date: str = IsoDate
@@ -215,12 +259,14 @@ class ChildIn(Body):
     end: str | None = OptionalIsoDate
 
     _dates = field_validator("birth_date", "start", "end")(_valid_date)
+    _order = model_validator(mode="after")(_end_not_before_start)
 
-    @model_validator(mode="after")
-    def _order(self) -> ChildIn:
-        if self.end is not None and self.end < self.start:
-            raise ValueError("end is before start")
-        return self
+
+class ChildUpdateIn(Body):
+    name: str = Name
+    birth_date: str = IsoDate
+
+    _dates = field_validator("birth_date")(_valid_date)
 
 
 class PlacementIn(Body):
@@ -229,34 +275,33 @@ class PlacementIn(Body):
     end: str | None = OptionalIsoDate
 
     _dates = field_validator("start", "end")(_valid_date)
-
-    @model_validator(mode="after")
-    def _order(self) -> PlacementIn:
-        if self.end is not None and self.end < self.start:
-            raise ValueError("end is before start")
-        return self
+    _order = model_validator(mode="after")(_end_not_before_start)
 
 
 class PlacementEndIn(Body):
-    end: str | None = OptionalIsoDate
+    """Contract dates changed: a new end (null: open-ended) and, optionally, a new start."""
 
-    _dates = field_validator("end")(_valid_date)
+    end: str | None = Field(min_length=10, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    start: str | None = OptionalIsoDate
+
+    _dates = field_validator("start", "end")(_valid_date)
+    _order = model_validator(mode="after")(_end_not_before_start)
 
 
 class GuardianIn(Body):
     name: str = Name
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = EmailAddress
     language: Literal["nl", "en"] = "nl"
-    child_ids: list[str] = Field(min_length=1, max_length=10)
+    child_ids: list[IdList] = Field(min_length=1, max_length=10)
 
 
 class StaffIn(Body):
     name: str = Name
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = EmailAddress
     language: Literal["nl", "en"] = "nl"
     role: Literal["staff", "manager", "admin"]
-    group_ids: list[str] = Field(default_factory=list, max_length=20)
-    location_ids: list[str] = Field(default_factory=list, max_length=20)
+    group_ids: list[IdList] = Field(default_factory=list, max_length=20)
+    location_ids: list[IdList] = Field(default_factory=list, max_length=20)
 
 
 class PageQuery(Query):
@@ -264,8 +309,20 @@ class PageQuery(Query):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
+class GroupsQuery(PageQuery):
+    location_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class UsersQuery(PageQuery):
+    role: Role | None = None
+
+
 class StaffGroupsIn(Body):
-    group_ids: list[str] = Field(max_length=20)
+    group_ids: list[IdList] = Field(max_length=20)
+
+
+class ManagerLocationsIn(Body):
+    location_ids: list[IdList] = Field(max_length=20)
 
 
 class Created(Out):
@@ -279,6 +336,7 @@ class InvitedOut(Out):
 
 
 class PlacementOut(Out):
+    id: str = Field(description="the placement's id in paths (its start date)")
     group_id: str
     location_id: str
     start: str
@@ -291,3 +349,40 @@ class ChildOut(Out):
     birth_date: str
     placements: list[PlacementOut]
     guardians: list[Ref]
+
+
+class ChildSummary(Out):
+    id: str
+    name: str
+    birth_date: str
+
+
+class UserOut(Out):
+    id: str
+    name: str
+    email: str
+    role: Role
+    status: Literal["invited", "active", "deactivated"]
+    language: str
+    group_ids: list[str]
+    location_ids: list[str]
+
+
+class LocationsPage(Out):
+    items: list[LocationOut]
+    next_cursor: str | None
+
+
+class GroupsPage(Out):
+    items: list[GroupOut]
+    next_cursor: str | None
+
+
+class ChildrenPage(Out):
+    items: list[ChildSummary]
+    next_cursor: str | None
+
+
+class UsersPage(Out):
+    items: list[UserOut]
+    next_cursor: str | None

@@ -6,15 +6,19 @@ must know about is staged in the outbox in the same transaction as the change it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib import events as auth_events
 from chalicelib.store import (
     AccessEndItem,
     ChildItem,
     DomainItem,
+    EmailClaimItem,
     GroupItem,
     GuardianLinkItem,
     LocationItem,
@@ -29,6 +33,14 @@ from portal_common.outbox import Outbox
 
 SOURCE = "auth"
 DEFAULT_ACCESS_WEEKS = 8
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def valid_id(value: str) -> str:
+    """An id from a URL path, or 404: a key part never holds the separator or odd characters."""
+    if not _ID.fullmatch(value or ""):
+        raise errors.NotFound()
+    return value
 
 
 def current_placement(placements: list[PlacementItem], today: date) -> PlacementItem | None:
@@ -111,9 +123,26 @@ class Directory:
             return None
 
     def create_location(self, tenant: str, location_id: str, name: str, *, address: dict[str, Any],
-                        contact: dict[str, Any]) -> None:
-        LocationItem(store.key(tenant, "ORG"), f"LOC#{location_id}", location_id=location_id, name=name,
-                     address=address, contact=contact).save(LocationItem.pk.does_not_exist())
+                        contact: dict[str, Any], team: list[dict[str, str]] | None = None) -> None:
+        location = LocationItem(store.key(tenant, "ORG"), f"LOC#{location_id}", location_id=location_id, name=name,
+                                address=address, contact=contact, team=team or [])
+        self.save_location(tenant, location, LocationItem.pk.does_not_exist())
+
+    def save_location(self, tenant: str, location: LocationItem, condition: Any = None) -> None:
+        """Store a location and tell the other services (messaging shows its page)."""
+        ch = self.changes(tenant)
+        ch.save(location, condition)
+        ch.emit(auth_events.LocationChanged(location_id=location.location_id, name=location.name,
+                                            address=dict(location.address or {}), contact=dict(location.contact or {}),
+                                            team=list(location.team or [])))
+        ch.commit()
+
+    def location(self, tenant: str, location_id: str) -> LocationItem:
+        """A location of this tenant, or 404."""
+        try:
+            return LocationItem.get(store.key(tenant, "ORG"), f"LOC#{valid_id(location_id)}")
+        except LocationItem.DoesNotExist:
+            raise errors.NotFound() from None
 
     def create_group(self, tenant: str, group_id: str, location_id: str, name: str, *, age_from_months: int,
                      age_to_months: int, capacity: dict[str, int]) -> None:
@@ -140,6 +169,7 @@ class Directory:
         ch = self.changes(tenant)
         pk = store.key(tenant, "CHILD", child_id)
         ch.save(ChildItem(pk, "CHILD", child_id=child_id, name=name, birth_date=birth_date,
+                          location_ids={group.location_id},
                           gsi2pk=store.key(tenant, "CHILDREN"), gsi2sk=f"{name.lower()}#{child_id}"),
                 ChildItem.pk.does_not_exist())
         ch.save(PlacementItem(pk, f"PLC#{start}#{group_id}", child_id=child_id, group_id=group_id,
@@ -148,6 +178,8 @@ class Directory:
         ch.emit(auth_events.ChildPlaced(child_id=child_id, child_name=name, birth_date=birth_date,
                                         group_id=group_id, location_id=group.location_id, start=start, end=end))
         ch.commit()
+        if end is not None:  # a contract with an end from the start: the access-window job must find it
+            self.refresh_links(tenant, child_id)
 
     def placements(self, tenant: str, child_id: str) -> list[PlacementItem]:
         return list(PlacementItem.query(store.key(tenant, "CHILD", child_id), PlacementItem.sk.startswith("PLC#")))
@@ -165,12 +197,23 @@ class Directory:
                          gsi1pk=store.key(tenant, "EMAIL", email), gsi1sk="USER",
                          gsi2pk=store.key(tenant, "USERS"), gsi2sk=f"{role}#{user_id}"),
                 UserItem.pk.does_not_exist())
+        # One account per address and tenant, even when two admins invite the same parent at once.
+        ch.save(EmailClaimItem(store.key(tenant, "EMAIL", email), "CLAIM", user_id=user_id),
+                EmailClaimItem.pk.does_not_exist())
         if role in ("staff", "manager"):
             ch.emit(auth_events.StaffAssigned(user_id=user_id, role=role, group_ids=sorted(groups or ()),
                                               location_ids=sorted(locations or ())))
-        ch.commit()
+        try:
+            ch.commit()
+        except TransactWriteError as exc:
+            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or ()):
+                raise errors.Conflict(code="email_in_use", errors=[{"loc": ["body", "email"],
+                                                                    "msg": "already in use"}]) from None
+            raise
 
     def user_by_email(self, tenant: str, email: str) -> UserItem | None:
+        if store.SEPARATOR in email:
+            return None  # no account can hold such an address (it cannot be part of a key)
         for item in UserItem.gsi1.query(store.key(tenant, "EMAIL", normalise_email(email)), limit=1):
             return item
         return None
@@ -199,9 +242,15 @@ class Directory:
         row = AccessEndItem(store.key(tenant, "CHILD", child_id), "ACCESS_END")
         if until is None:
             row.delete()
-        else:
-            AccessEndItem(row.pk, row.sk, child_id=child_id, access_until=until, gsi1pk="_ACCESS_END",
-                          gsi1sk=f"{until}#{tenant}#{child_id}").save()
+            return
+        pending = AccessEndItem(row.pk, row.sk, child_id=child_id, access_until=until, gsi1pk="_ACCESS_END",
+                                gsi1sk=f"{until}#{tenant}#{child_id}")
+        try:  # a window the job already closed stays closed unless its last day moved
+            pending.save(condition=AccessEndItem.pk.does_not_exist() | AccessEndItem.closed_at.does_not_exist()
+                         | (AccessEndItem.access_until != until))
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def access_weeks(self, tenant: str) -> int:
         org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")
@@ -238,23 +287,45 @@ class Directory:
                               gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"PLC#{start}#{child_id}"))
         ch.emit(auth_events.ChildPlaced(child_id=child_id, child_name=child.name, birth_date=child.birth_date,
                                         group_id=group_id, location_id=group.location_id, start=start, end=end))
+        child.location_ids = set(child.location_ids or ()) | {group.location_id}
+        ch.save(child)
         ch.commit()
         self.refresh_links(tenant, child_id)
 
     def set_placement_end(self, tenant: str, child_id: str, start: str, end: str | None) -> PlacementItem:
         """The contract's end moved: guardians' access window follows."""
-        found = [p for p in self.placements(tenant, child_id) if p.start == start]
+        return self.change_placement(tenant, child_id, start, start, end)
+
+    def change_placement(self, tenant: str, child_id: str, start: str, new_start: str,
+                         end: str | None) -> PlacementItem:
+        """Contract dates changed: a placement's start and/or end move; guardians' access follows.
+
+        404 for an unknown placement, 422 for an end before the start, 409 when the new dates would
+        overlap another placement of the child (end that one first).
+        """
+        placements = self.placements(tenant, child_id)
+        found = [p for p in placements if p.start == start]
         if not found:
             raise errors.NotFound()
         placement = found[0]
-        if end is not None and end < placement.start:
+        if end is not None and end < new_start:
             raise errors.Unprocessable(code="end_before_start", errors=[{"loc": ["body", "end"],
                                                                         "msg": "before the placement starts"}])
-        placement.end = end
+        for other in placements:
+            if other is not placement and overlaps(other.start, other.end, new_start, end):
+                raise errors.Conflict(code="placement_overlaps", errors=[
+                    {"loc": ["body"], "msg": f"overlaps the placement from {other.start}"}])
         ch = self.changes(tenant)
+        if new_start != placement.start:
+            ch.deletes.append(PlacementItem(placement.pk, placement.sk))
+            placement = PlacementItem(placement.pk, f"PLC#{new_start}#{placement.group_id}", child_id=child_id,
+                                      group_id=placement.group_id, location_id=placement.location_id,
+                                      gsi1pk=placement.gsi1pk, gsi1sk=f"PLC#{new_start}#{child_id}")
+        placement.start, placement.end = new_start, end
         ch.save(placement)
         ch.emit(auth_events.PlacementChanged(child_id=child_id, group_id=placement.group_id,
-                                             location_id=placement.location_id, start=placement.start, end=end))
+                                             location_id=placement.location_id, start=new_start, end=end,
+                                             previous_start=start))
         ch.commit()
         self.refresh_links(tenant, child_id)
         return placement
@@ -278,3 +349,29 @@ class Directory:
         ch.emit(auth_events.StaffAssigned(user_id=user.user_id, role=user.role, group_ids=sorted(user.groups or ()),
                                           location_ids=sorted(user.locations or ())))
         ch.commit()
+
+    def update_child(self, tenant: str, child_id: str, name: str, birth_date: str) -> ChildItem:
+        """Correct a child's name or birth date; guardian links carry the name for `me` and tokens."""
+        child = ChildItem.get(store.key(tenant, "CHILD", child_id), "CHILD")
+        child.name, child.birth_date, child.gsi2sk = name, birth_date, f"{name.lower()}#{child_id}"
+        ch = self.changes(tenant)
+        ch.save(child)
+        for link in GuardianLinkItem.query(child.pk, GuardianLinkItem.sk.startswith("GUARDIAN#")):
+            link.child_name = name
+            ch.save(link)
+        ch.emit(auth_events.ChildUpdated(child_id=child_id, child_name=name, birth_date=birth_date))
+        ch.commit()
+        return child
+
+    def set_manager_locations(self, tenant: str, user: UserItem, location_ids: set[str]) -> None:
+        user.locations = set(location_ids) or None
+        ch = self.changes(tenant)
+        ch.save(user)
+        ch.emit(auth_events.StaffAssigned(user_id=user.user_id, role=user.role, group_ids=sorted(user.groups or ()),
+                                          location_ids=sorted(user.locations or ())))
+        ch.commit()
+
+
+def overlaps(start_a: str, end_a: str | None, start_b: str, end_b: str | None) -> bool:
+    """Do two date ranges (inclusive; None: open-ended) share a day?"""
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)

@@ -38,13 +38,17 @@ class StaffAssigned(EventPayload):
 
 @event_type("auth.placement.changed", owner=OWNER)
 class PlacementChanged(EventPayload):
-    """A placement's dates changed (the contract's start or end moved)."""
+    """A placement's dates changed (the contract's start or end moved; a move ends the current one).
+
+    `previous_start` names the placement when its start moved (placements are known by their start).
+    """
 
     child_id: str
     group_id: str
     location_id: str
     start: str
     end: str | None = None
+    previous_start: str | None = None
 
 
 @event_type("auth.guardian.unlinked", owner=OWNER)
@@ -109,6 +113,35 @@ class ChildRetentionDue(EventPayload):
     access_until: str
 
 
+@event_type("auth.location.changed", owner=OWNER)
+class LocationChanged(EventPayload):
+    """A location was added or its name, address, contact details or team changed (the location page)."""
+
+    location_id: str
+    name: str
+    address: dict[str, str]
+    contact: dict[str, str]
+    team: list[dict[str, str]]
+
+
+@event_type("auth.child.updated", owner=OWNER)
+class ChildUpdated(EventPayload):
+    """A child's name or birth date was corrected."""
+
+    child_id: str
+    child_name: str
+    birth_date: str
+
+
+@event_type("auth.device.removed", owner=OWNER)
+class DeviceRemoved(EventPayload):
+    """A user stopped push to a device: its SNS platform endpoint is no longer theirs."""
+
+    user_id: str
+    device_id: str
+    endpoint_arn: str | None = None
+
+
 PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned, PlacementChanged, GuardianUnlinked, GroupChanged,
              ConsentsChanged, NotificationSettingsChanged, DeviceRegistered, GuardianAccessEnded,
-             ChildRetentionDue)
+             ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved)

@@ -5,7 +5,9 @@ Tokens and `me` already leave a child out once the guardian link's `access_until
 of access has passed it publishes `auth.guardian.access_ended` per guardian and one
 `auth.child.retention_due` (the exports service then purges the child's data everywhere). Claiming
 the index row and staging the events happen in one transaction, so overlapping or repeated runs
-publish each event once.
+publish each event once. The row is written by `Directory.refresh_links` whenever a placement
+change gives the child a last day of access; writing the same day again keeps a closed window
+closed, a new day (a new or extended contract) opens it again, an open-ended placement removes it.
 
 A guardian with no children left keeps an active account: they can still sign in and see that
 nothing remains (an empty `me`), which answers "where did my child's photos go?" better than a

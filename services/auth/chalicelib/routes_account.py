@@ -1,7 +1,16 @@
-"""A guardian's consents per child, notification settings and push devices."""
+"""A guardian's consents per child, notification settings and push devices.
+
+Consents: only a guardian of the child sets them (`child.consents.update`); the child's guardians,
+the staff of its current group, its location's manager and the admins read them with their history.
+Notification settings default to push for every type and e-mail for messages, newsletters, request
+decisions and exports (`api.DEFAULT_NOTIFICATIONS`). A device is known by a hash of its push token, so
+an app that registers at every start keeps one device per user.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 
 from chalicelib import events as auth_events
@@ -16,13 +25,14 @@ from chalicelib.api import (
     NotificationSettingsIn,
     NotificationSettingsOut,
 )
-from chalicelib.directory import Directory
+from chalicelib.directory import Directory, valid_id
 from chalicelib.store import ConsentItem, DeviceItem, NotificationSettingsItem
 from portal_common import aws, clock, errors, ids, store
 from portal_common.service import PortalApp, Req
 from portal_common.settings import get_settings
 
 HISTORY_SHOWN = 50
+log = logging.getLogger("auth.devices")
 
 
 def current_settings(tenant: str, user_id: str) -> dict[str, dict[str, bool]]:
@@ -42,7 +52,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   response=ConsentsOut, summary="Give or withdraw a child's consents (photos, diary, outings)")
     def put_consents(req: Req, child_id: str) -> ConsentsOut:
         p = req.principal
-        req.authorize(directory.child_target(p.tenant, child_id))
+        req.authorize(directory.child_target(p.tenant, valid_id(child_id)))
         body: ConsentsIn = req.body
         now = clock.now().isoformat()
         pk = store.key(p.tenant, "CHILD", child_id)
@@ -58,7 +68,7 @@ def register(app: PortalApp, directory: Directory) -> None:
     @app.endpoint("/children/{child_id}/consents", "GET", action="child.consents.read", response=ConsentsOut,
                   summary="A child's consents and their history (who changed what, when; newest first)")
     def get_consents(req: Req, child_id: str) -> ConsentsOut:
-        req.authorize(directory.child_target(req.principal.tenant, child_id))
+        req.authorize(directory.child_target(req.principal.tenant, valid_id(child_id)))
         return _consents(req.principal.tenant, child_id)
 
     @app.endpoint("/me/notification-settings", "GET", action="me.notification_settings.read",
@@ -86,7 +96,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   status=201, summary="Register this device for push notifications")
     def register_device(req: Req) -> DeviceOut:
         p = req.principal
-        device_id = ids.new_id().lower()
+        device_id = device_id_of(req.body.platform, req.body.token)
         endpoint_arn = push_endpoint(req.body.platform, req.body.token, p.user_id)
         ch = directory.changes(p.tenant)
         ch.save(DeviceItem(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{device_id}", device_id=device_id,
@@ -102,10 +112,24 @@ def register(app: PortalApp, directory: Directory) -> None:
     def delete_device(req: Req, device_id: str) -> None:
         p = req.principal
         try:
-            DeviceItem(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{device_id}").delete(
-                condition=DeviceItem.pk.exists())
-        except Exception as exc:
-            raise errors.NotFound() from exc
+            device = DeviceItem.get(store.key(p.tenant, "USER", p.user_id), f"DEVICE#{valid_id(device_id)}",
+                                    consistent_read=True)
+        except DeviceItem.DoesNotExist:
+            raise errors.NotFound() from None
+        ch = directory.changes(p.tenant)
+        ch.deletes.append(device)
+        ch.emit(auth_events.DeviceRemoved(user_id=p.user_id, device_id=device_id, endpoint_arn=device.endpoint_arn))
+        ch.commit()
+        if device.endpoint_arn:
+            try:
+                aws.client("sns").delete_endpoint(EndpointArn=device.endpoint_arn)
+            except Exception:  # messaging also drops it on auth.device.removed
+                log.warning("could not delete the push endpoint", exc_info=True)
+
+
+def device_id_of(platform: str, token: str) -> str:
+    """The same device token registered again is the same device (no duplicate pushes)."""
+    return hashlib.sha256(f"{platform}:{token}".encode()).hexdigest()[:26]
 
 
 def push_endpoint(platform: str, token: str, user_id: str) -> str | None:

@@ -10,6 +10,7 @@
 | placement | `<t>#CHILD#<id>` | `PLC#<start>#<group>` | `<t>#GRP#<group>` / `PLC#<start>#<child>` | |
 | guardian link | `<t>#CHILD#<id>` | `GUARDIAN#<user>` | `<t>#USER#<user>` / `CHILD#<child>` | |
 | user | `<t>#USER#<id>` | `USER` | `<t>#EMAIL#<email>` / `USER` | `<t>#USERS` / `<role>#<id>` |
+| e-mail address claim (one account per address and tenant) | `<t>#EMAIL#<email>` | `CLAIM` | | |
 | session (refresh-token family) | `_SESSION#<family>` | `_` | `<t>#USER#<user>` / `SESSION#<family>` | |
 | used refresh token | `_REFRESH_USED#<sha256>` | `_` | | |
 | one-time token (activation, reset) | `_ONETIME#<sha256>` | `_` | | |
@@ -62,6 +63,7 @@ class LocationItem(AuthItem):
     name = UnicodeAttribute()
     address = JSONAttribute(default=dict)
     contact = JSONAttribute(default=dict)
+    team = JSONAttribute(default=list)  # [{"name", "role"}]
 
 
 class GroupItem(AuthItem):
@@ -77,6 +79,7 @@ class ChildItem(AuthItem):
     child_id = UnicodeAttribute()
     name = UnicodeAttribute()
     birth_date = UnicodeAttribute()
+    location_ids = UnicodeSetAttribute(null=True)  # every location it has a placement at (managers' lists)
 
 
 class PlacementItem(AuthItem):
@@ -107,6 +110,12 @@ class UserItem(AuthItem):
     groups = UnicodeSetAttribute(null=True)      # staff: the groups they work in
     locations = UnicodeSetAttribute(null=True)   # manager: the locations they run
     is_demo = BooleanAttribute(default=False)
+
+
+class EmailClaimItem(AuthItem):
+    """Written with the account in one transaction, so two accounts never share an address in a tenant."""
+
+    user_id = UnicodeAttribute()
 
 
 class SessionItem(AuthItem):
