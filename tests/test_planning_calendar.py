@@ -22,7 +22,7 @@ def test_a_parent_sees_both_childrens_care_and_the_christmas_closure(world):
     assert len(days) == 7
     monday = {c["child_id"]: c["items"] for c in days["2026-12-21"]["children"]}
     assert monday["child-noor"] == [{"kind": "care", "start": "07:30", "end": "18:30", "status": "planned",
-                                     "hours": 11.0}]
+                                     "hours": 11.0, "request_id": None}]
     assert monday["child-daan"][0]["start"] == "07:30"
     christmas = days["2026-12-25"]
     assert christmas["closed"] and christmas["closed_code"] == "christmas_day"

@@ -6,7 +6,17 @@ in the rest of `chalicelib/`.
 
 from chalice import Rate
 
-from chalicelib import activation, passwords, retention, routes_account, routes_admin, routes_directory, routes_session
+from chalicelib import (
+    activation,
+    contract_copy,
+    notify,
+    passwords,
+    retention,
+    routes_account,
+    routes_admin,
+    routes_directory,
+    routes_session,
+)
 from chalicelib.directory import Directory
 from chalicelib.store import AuthItem
 from portal_common.service import PortalApp
@@ -14,6 +24,9 @@ from portal_common.service import PortalApp
 app = PortalApp("auth", tables=[AuthItem])
 outbox = app.publishes()
 directory = Directory(outbox)
+# Planning's contracts set the access window; planning's absences and decisions are mailed to guardians.
+if contract_copy.HANDLERS or notify.HANDLERS:  # (being built: issue 4)
+    app.consume({**contract_copy.HANDLERS, **notify.HANDLERS})
 routes_session.register(app, directory)
 routes_account.register(app, directory)
 routes_admin.register(app, directory)

@@ -5,15 +5,34 @@ Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalice
 
 from chalice import Rate
 
-from chalicelib import care, contracts, directory_copy, ledger, opening_days, routes_calendar, swap_rules
+from chalicelib import (
+    care,
+    contracts,
+    directory_copy,
+    ledger,
+    opening_days,
+    requests,
+    routes_absences,
+    routes_admin,
+    routes_calendar,
+    routes_overview,
+    routes_requests,
+    swap_rules,
+)
 from chalicelib.store import PlanningItem
 from portal_common import clock
 from portal_common.service import PortalApp
 
 app = PortalApp("planning", tables=[PlanningItem])
+outbox = app.publishes()
 app.consume(directory_copy.HANDLERS)
 routes_calendar.register(app)
-__all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "swap_rules"]
+routes_admin.register(app, outbox)
+routes_absences.register(app, outbox)
+routes_requests.register(app, outbox)
+routes_overview.register(app)
+# The demo seeding and the tests reach the rules through the app module.
+__all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "requests", "swap_rules"]
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="expire_swap_hours")
@@ -24,3 +43,9 @@ def expire_swap_hours(event: object) -> int:
     for tenant, child_id in ledger.lots_due(today):
         expired += len(ledger.expire_due(tenant, child_id, today))
     return expired
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="expire_requests")
+def expire_requests(event: object) -> int:
+    """Pending requests lapse at their expiry moment (holds released, parent told); safe when runs overlap."""
+    return requests.expire_due(outbox, clock.now())

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from . import clock
-from .events import Bus, Envelope, get_bus
-from .store import MainItem, table_meta
+from .events import Bus, Envelope, get_bus, make_event
+from .store import MainItem, table_meta, transaction
 
 SHARDS = 4
 log = logging.getLogger("portal.outbox")
@@ -82,3 +83,56 @@ class Outbox:
         left = self.pending(older_than_seconds)
         self.flush(left, bus)
         return len(left)
+
+
+@dataclass
+class Changes:
+    """Items, deletes, updates and events of one change of a service's state, committed together.
+
+        ch = Changes(outbox, tenant, source="planning")
+        ch.save(item, condition)
+        ch.update(item, actions=[Item.status.set("approved")], condition=Item.version == 3)
+        ch.emit(SomethingHappened(...))
+        ch.commit()          # one DynamoDB transaction (≤ 100 items), then publish
+
+    A failed condition raises pynamodb's `TransactWriteError` and nothing is written or published.
+    """
+
+    outbox: Outbox
+    tenant: str
+    source: str
+    items: list[tuple[Any, Any]] = field(default_factory=list)
+    updates: list[tuple[Any, list[Any], Any]] = field(default_factory=list)
+    deletes: list[tuple[Any, Any]] = field(default_factory=list)
+    checks: list[tuple[Any, Any]] = field(default_factory=list)
+    events: list[Envelope] = field(default_factory=list)
+
+    def save(self, item: Any, condition: Any = None) -> None:
+        self.items.append((item, condition))
+
+    def update(self, item: Any, actions: list[Any], condition: Any = None) -> None:
+        self.updates.append((item, actions, condition))
+
+    def delete(self, item: Any, condition: Any = None) -> None:
+        self.deletes.append((item, condition))
+
+    def check(self, item: Any, condition: Any) -> None:
+        self.checks.append((item, condition))
+
+    def emit(self, payload: Any) -> Envelope:
+        envelope = make_event(payload, tenant=self.tenant, source=self.source)
+        self.events.append(envelope)
+        return envelope
+
+    def commit(self) -> None:
+        with transaction() as tx:
+            for item, condition in self.items:
+                tx.save(item, condition=condition)
+            for item, actions, condition in self.updates:
+                tx.update(item, actions=actions, condition=condition)
+            for item, condition in self.deletes:
+                tx.delete(item, condition=condition)
+            for item, condition in self.checks:
+                tx.condition_check(type(item), item.pk, item.sk, condition=condition)
+            self.outbox.stage(tx, self.events)
+        self.outbox.flush(self.events)

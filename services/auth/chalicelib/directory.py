@@ -7,7 +7,6 @@ must know about is staged in the outbox in the same transaction as the change it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,8 +27,7 @@ from chalicelib.store import (
 )
 from portal_common import clock, errors, store
 from portal_common.authz import Target
-from portal_common.events import Envelope, make_event
-from portal_common.outbox import Outbox
+from portal_common.outbox import Changes, Outbox
 
 SOURCE = "auth"
 DEFAULT_ACCESS_WEEKS = 8
@@ -72,33 +70,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-@dataclass
-class Changes:
-    """Items and events of one directory change, committed together."""
-
-    outbox: Outbox
-    tenant: str
-
-    def __post_init__(self) -> None:
-        self.items: list[tuple[Any, Any]] = []
-        self.deletes: list[Any] = []
-        self.events: list[Envelope] = []
-
-    def save(self, item: Any, condition: Any = None) -> None:
-        self.items.append((item, condition))
-
-    def emit(self, payload: Any) -> None:
-        self.events.append(make_event(payload, tenant=self.tenant, source=SOURCE))
-
-    def commit(self) -> None:
-        # DynamoDB transactions take at most 100 items; directory changes are far smaller.
-        with store.transaction() as tx:
-            for item, condition in self.items:
-                tx.save(item, condition=condition)
-            for item in self.deletes:
-                tx.delete(item)
-            self.outbox.stage(tx, self.events)
-        self.outbox.flush(self.events)
+def _changes(outbox: Outbox, tenant: str) -> Changes:
+    return Changes(outbox, tenant, SOURCE)
 
 
 class Directory:
@@ -106,7 +79,7 @@ class Directory:
         self.outbox = outbox
 
     def changes(self, tenant: str) -> Changes:
-        return Changes(self.outbox, tenant)
+        return _changes(self.outbox, tenant)
 
     # -- organisation ----------------------------------------------------------------------
     def create_organisation(self, tenant: str, domain: str, name: str, settings: dict[str, Any]) -> None:
@@ -317,7 +290,7 @@ class Directory:
                     {"loc": ["body"], "msg": f"overlaps the placement from {other.start}"}])
         ch = self.changes(tenant)
         if new_start != placement.start:
-            ch.deletes.append(PlacementItem(placement.pk, placement.sk))
+            ch.delete(PlacementItem(placement.pk, placement.sk))
             placement = PlacementItem(placement.pk, f"PLC#{new_start}#{placement.group_id}", child_id=child_id,
                                       group_id=placement.group_id, location_id=placement.location_id,
                                       gsi1pk=placement.gsi1pk, gsi1sk=f"PLC#{new_start}#{child_id}")
@@ -337,7 +310,7 @@ class Directory:
             tx_delete.refresh(consistent_read=True)
         except GuardianLinkItem.DoesNotExist:
             raise errors.NotFound() from None
-        ch.deletes.append(tx_delete)
+        ch.delete(tx_delete)
         ch.emit(auth_events.GuardianUnlinked(child_id=child_id, user_id=user_id))
         ch.commit()
 

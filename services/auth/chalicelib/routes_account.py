@@ -117,7 +117,7 @@ def register(app: PortalApp, directory: Directory) -> None:
         except DeviceItem.DoesNotExist:
             raise errors.NotFound() from None
         ch = directory.changes(p.tenant)
-        ch.deletes.append(device)
+        ch.delete(device)
         ch.emit(auth_events.DeviceRemoved(user_id=p.user_id, device_id=device_id, endpoint_arn=device.endpoint_arn))
         ch.commit()
         if device.endpoint_arn:

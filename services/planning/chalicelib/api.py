@@ -30,13 +30,17 @@ class CalendarItem(Out):
     kind: Literal["care", "extra", "flex", "absence"]
     start: str
     end: str
-    status: str
+    status: str = Field(description="care: planned or cancelled (absent); absence: reported; extra and flex: "
+                                    "pending or approved")
     hours: float
+    request_id: str | None = Field(default=None, description="the absence or request this day belongs to")
 
 
 class CalendarChild(Out):
     child_id: str
     items: list[CalendarItem]
+    closed: bool = Field(default=False, description="closed for this child (also the location's own closing days)")
+    closed_reason: str | None = None
 
 
 class CalendarDay(Out):

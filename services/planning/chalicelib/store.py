@@ -7,10 +7,18 @@
 | swap-hour lot | `<t>#SWAP#<child>` | `L#<valid_until>#<lot>` | | `_LOT_EXPIRY` / `<valid_until>#<t>#<child>#<lot>` |
 | swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
 | swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
+| request (absence, extra, flex) | `<t>#CHILD#<child>` | `REQ#<id>` | `<t>#GRP#<group>` / `REQ#<id>` | `_REQ_EXPIRY` / `<expires_at UTC>#<t>#<child>#<id>` (pending with an expiry only) |
+| request day | `<t>#CHILD#<child>` | `DAY#<date>#<request>` | `<t>#GRP#<group>` / `DAY#<date>#<child>#<request>` | |
+| location closing day | `<t>#LOC#<location>` | `CLOSED#<date>` | | |
+| organisation settings | `<t>#ORG` | `SETTINGS` | | |
+| billable item (invoice-paid day) | `<t>#BILL#<yyyy-mm>` | `<child>#<request>#<date>` | | |
 
 The swap-hour ledger (`ledger.py`) keeps one child's lots, holds and operations in one partition, told
 apart by `ledger_kind`: the state an operation needs (lots and holds, `sk < "O#"`) is one Query, the
-history (operations with their entries) the rest of it. A lot's row in the sparse `_LOT_EXPIRY` index
+history (operations with their entries) the rest of it. A child's partition `<t>#CHILD#<child>` holds
+its contracts, requests and request days, so the calendar of a child is one Query; the group index
+(`gsi1`, `<t>#GRP#<group>`) gives the group's contracts, requests and per-day entries for staff views
+and capacity. Request ids are ULIDs from the business clock, so `REQ#` sorts newest last. A lot's row in the sparse `_LOT_EXPIRY` index
 (a system key: the expiry job runs before any tenant is known) stays until its validity has passed
 and nothing is left in it, so the job finds due lots without a Scan.
 """
@@ -105,3 +113,74 @@ class GroupCopyItem(PlanningItem):
     name = UnicodeAttribute()
     capacity = JSONAttribute(default=dict)
     as_of = UnicodeAttribute()  # occurred_at of the event it came from: older events are ignored
+
+
+class RequestItem(PlanningItem):
+    """An absence report or an extra/flex-day request for one child, with its days (`DayItem` rows).
+
+    Status: absence `reported`; extra and flex `pending` → `approved`, `rejected`, `expired` or
+    `cancelled`. Every status change updates the request and its day rows in one transaction,
+    conditioned on `version` (optimistic locking).
+    """
+
+    request_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # absence | extra | flex
+    status = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    days = JSONAttribute(default=list)  # [{"date", "start", "end", "minutes"}], date order
+    payment = UnicodeAttribute(null=True)  # swap_hours | invoice (extra); flex_pot (flex); None (absence)
+    reason = UnicodeAttribute(null=True)  # absence: sick | holiday | other
+    comment = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)  # ISO instant with offset
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_by_role = UnicodeAttribute()
+    decided_at = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+    deregistered_min = NumberAttribute(default=0)  # absence: contracted care cancelled
+    earned_min = NumberAttribute(default=0)  # absence: swap hours earned
+    version = NumberAttribute(default=0)
+
+
+class DayItem(PlanningItem):
+    """One day of a request or absence, for the child's calendar and the group's day (gsi1)."""
+
+    request_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # absence | extra | flex
+    status = UnicodeAttribute()  # mirrors the request's status
+    date = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    minutes = NumberAttribute()
+    group_id = UnicodeAttribute()
+
+
+class ClosureItem(PlanningItem):
+    """An extra closing day a manager set for a location (holidays come from `opening_days`)."""
+
+    location_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    description = UnicodeAttribute()  # the manager's own words, shown as the closed day's name
+    created_by = UnicodeAttribute()
+
+
+class SettingsItem(PlanningItem):
+    """An organisation's planning settings (`settings.py` holds the defaults and their meaning)."""
+
+    values = JSONAttribute(default=dict)
+
+
+class BillableItem(PlanningItem):
+    """An approved invoice-paid extra day: a line for the month's invoice (issue 5 reads these)."""
+
+    child_id = UnicodeAttribute()
+    request_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    minutes = NumberAttribute()
+    hourly_rate_cents = NumberAttribute()
+    amount_cents = NumberAttribute()
+    kind = UnicodeAttribute()  # extra | flex
