@@ -7,7 +7,7 @@
 | swap-hour lot | `<t>#SWAP#<child>` | `L#<valid_until>#<lot>` | | `_LOT_EXPIRY` / `<valid_until>#<t>#<child>#<lot>` |
 | swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
 | swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
-| request (absence, extra, flex) | `<t>#CHILD#<child>` | `REQ#<id>` | `<t>#GRP#<group>` / `REQ#<id>` | `_REQ_EXPIRY` / `<expires_at UTC>#<t>#<child>#<id>` (pending with an expiry only) |
+| request | `<t>#CHILD#<child>` | `REQ#<ulid>` | `<t>#GRP#<group>` / `REQ#<ulid>` | `_REQ_EXPIRY` / `<at>#<t>#<id>` |
 | request day | `<t>#CHILD#<child>` | `DAY#<date>#<request>` | `<t>#GRP#<group>` / `DAY#<date>#<child>#<request>` | |
 | location closing day | `<t>#LOC#<location>` | `CLOSED#<date>` | | |
 | organisation settings | `<t>#ORG` | `SETTINGS` | | |
@@ -18,7 +18,9 @@ apart by `ledger_kind`: the state an operation needs (lots and holds, `sk < "O#"
 history (operations with their entries) the rest of it. A child's partition `<t>#CHILD#<child>` holds
 its contracts, requests and request days, so the calendar of a child is one Query; the group index
 (`gsi1`, `<t>#GRP#<group>`) gives the group's contracts, requests and per-day entries for staff views
-and capacity. Request ids are ULIDs from the business clock, so `REQ#` sorts newest last. A lot's row in the sparse `_LOT_EXPIRY` index
+and capacity. A request's id names its child, `<child>.<ulid>` (ULID from the business clock), so one
+GetItem finds it and `REQ#` sorts newest last; only pending requests with an expiry moment have a row
+in the sparse `_REQ_EXPIRY` index, which the expiry job reads. A lot's row in the sparse `_LOT_EXPIRY` index
 (a system key: the expiry job runs before any tenant is known) stays until its validity has passed
 and nothing is left in it, so the job finds due lots without a Scan.
 """
