@@ -72,11 +72,12 @@ class Req:
             raise errors.Unauthorized(detail_key="error.unauthorized.detail")
         return self._principal
 
-    def authorize(self, target: Target | None = None) -> None:
-        """The object-level check of this route's action. Raises 403/404; nothing leaks."""
+    def authorize(self, target: Target | None = None, *, action: str | None = None) -> None:
+        """The object-level check of this route's action (or of `action`, for a list route that reaches
+        objects of different kinds: a parent's own requests, a group's). Raises 403/404; nothing leaks."""
         if self.spec.action is None:
             raise errors.Problem(code="public_route_cannot_authorize")
-        authz.authorize(self.principal, self.spec.action, target)
+        authz.authorize(self.principal, action or self.spec.action, target)
         self.authorized = True
 
     @property
