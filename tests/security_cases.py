@@ -13,6 +13,16 @@ DEVICES = "tests/test_auth_account.py::test_devices_are_registered_and_removed_o
 DIRECTORY = "tests/test_auth_directory.py::test_directory_routes_refuse_parents_staff_other_locations_and_other_tenants"
 PEOPLE = ("tests/test_auth_directory_people.py::"
           "test_people_routes_refuse_parents_staff_other_locations_and_other_tenants")
+CONTRACTS = "tests/test_planning_contracts.py::test_contract_routes_refuse_parents_staff_managers_and_other_tenants"
+PLANNING_SETTINGS = "tests/test_planning_contracts.py::test_settings_routes_refuse_everyone_but_the_tenants_admins"
+CLOSURES = ("tests/test_planning_closures.py::"
+            "test_closure_routes_refuse_parents_staff_other_locations_and_other_tenants")
+ABSENCES = ("tests/test_planning_absences.py::"
+            "test_absences_and_swap_hours_refuse_other_families_other_groups_and_other_tenants")
+REQUESTS = ("tests/test_planning_requests.py::"
+            "test_request_routes_refuse_other_families_other_groups_and_other_tenants")
+OVERVIEW = ("tests/test_planning_overview.py::"
+            "test_overview_and_group_day_refuse_other_families_other_groups_and_other_tenants")
 
 # (service, method, path) → "tests/<file>::<test>" proving the refusals.
 CASES: dict[tuple[str, str, str], str] = {
@@ -44,4 +54,6 @@ CASES: dict[tuple[str, str, str], str] = {
         ("PUT", "/admin/staff/{user_id}/groups"), ("PUT", "/admin/managers/{user_id}/locations"),
         ("GET", "/admin/users"), ("POST", "/admin/users/{user_id}/activation"),
     )},
+    ("planning", "POST", "/absences"): ABSENCES,
+    ("planning", "GET", "/swap-hours"): ABSENCES,
 }

@@ -6,6 +6,7 @@ Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalice
 from chalice import Rate
 
 from chalicelib import (
+    absences,
     care,
     contracts,
     directory_copy,
@@ -25,7 +26,7 @@ from portal_common.service import PortalApp
 
 app = PortalApp("planning", tables=[PlanningItem])
 outbox = app.publishes()
-app.consume(directory_copy.HANDLERS)
+app.consume({**directory_copy.HANDLERS, **absences.HANDLERS})
 routes_calendar.register(app)
 routes_admin.register(app, outbox)
 routes_absences.register(app, outbox)

@@ -80,8 +80,19 @@ def to_hours(amount_minutes: int) -> Decimal:
     return (Decimal(int(amount_minutes)) / 60).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
+class Minutes(int):
+    """An amount already in whole minutes, passed where hours are accepted (`to_minutes` keeps it as is):
+    contracted care of 07:31-18:30 is 659 minutes, which no two-decimal hour figure expresses exactly."""
+
+
 def to_minutes(amount_hours: Any) -> int:
-    """Hours (int, Decimal, numeric string; a float via its repr) as exact whole minutes, never negative."""
+    """Hours (int, Decimal, numeric string; a float via its repr) as exact whole minutes, never negative.
+
+    A `Minutes` value is already minutes and comes back unchanged."""
+    if isinstance(amount_hours, Minutes):
+        if amount_hours < 0:
+            raise ValueError(f"minutes cannot be negative: {int(amount_hours)}")
+        return int(amount_hours)
     try:
         value = Decimal(str(amount_hours)) * 60
     except (InvalidOperation, ValueError) as exc:

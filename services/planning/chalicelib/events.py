@@ -21,6 +21,7 @@ class DayLine(EventPayload):
 
 class AbsenceDay(DayLine):
     earned_hours: str
+    earned_minutes: int  # exact (the hours are rounded to hundredths for people)
     outcome: str  # earned | late (reported after the notice deadline: accepted, earns nothing)
     valid_until: str | None = None
 

@@ -1,0 +1,168 @@
+"""POST /planning/absences and GET /planning/swap-hours through HTTP, with the demo organisation.
+
+The clock starts on Tuesday 24 November 2026, 09:00 (Amsterdam). Noor (Rupsen) comes on Mondays and
+Wednesdays 07:30-18:30; Daan (Vlinders), her brother, also on Friday mornings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from infra.local.demo import seed_demo
+from portal_common import clock as business_clock
+from portal_common import consumer
+from tests.auth_helpers import demo_login_header
+
+
+@pytest.fixture
+def world(api, bus):
+    seed_demo()
+    return api
+
+
+@pytest.fixture
+def parent(world):
+    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
+
+
+def swap(world, headers, child_id="child-noor", **params):
+    query = "&".join(f"{k}={v}" for k, v in {"child_id": child_id, **params}.items())
+    answer = world.get(f"/planning/swap-hours?{query}", headers=headers)
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def absent(world, headers, child_ids, first, last, reason="sick", **extra):
+    return world.post("/planning/absences", headers=headers,
+                      json={"child_ids": child_ids, "from": first, "to": last, "reason": reason, **extra})
+
+
+def test_an_absence_in_time_earns_the_days_hours_and_cancels_the_care(world, parent):
+    answer = absent(world, parent, ["child-noor"], "2026-11-30", "2026-12-04", reason="holiday")
+    assert answer.status_code == 201, answer.json
+    body = answer.json
+    assert body["hours_deregistered"] == 22.0 and body["swap_hours_earned"] == 22.0
+    [child] = body["children"]
+    assert [(d["date"], d["outcome"], d["valid_until"]) for d in child["days"]] == [
+        ("2026-11-30", "earned", "2027-11-30"), ("2026-12-02", "earned", "2027-12-02")]
+    assert body["skipped"] == []
+    hours = swap(world, parent)
+    assert hours["balance_hours"] == 22.0 and hours["available_hours"] == 22.0 and hours["held_hours"] == 0
+    assert [e["kind"] for e in hours["entries"]] == ["earned", "earned"]
+    # After the first lot's validity only the second is available.
+    assert swap(world, parent, date="2027-12-01")["available_hours"] == 11.0
+    day = world.get("/planning/calendar?from=2026-11-30&to=2026-11-30&child_id=child-noor", headers=parent).json
+    items = {(i["kind"], i["status"]) for i in day["days"][0]["children"][0]["items"]}
+    assert items == {("care", "cancelled"), ("absence", "reported")}
+
+
+def test_the_notice_boundary_is_exactly_24_hours_before_care_starts(world, clock):
+    clock.set(datetime(2026, 11, 29, 7, 30, tzinfo=business_clock.AMSTERDAM))  # Monday's care: 07:30
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    in_time = absent(world, parent, ["child-noor"], "2026-11-30", "2026-11-30").json
+    assert in_time["swap_hours_earned"] == 11.0
+    clock.set(datetime(2026, 12, 6, 7, 30, 1, tzinfo=business_clock.AMSTERDAM))  # one second late
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    late = absent(world, parent, ["child-noor"], "2026-12-07", "2026-12-07")
+    assert late.status_code == 201  # accepted, earns nothing
+    assert late.json["hours_deregistered"] == 11.0 and late.json["swap_hours_earned"] == 0
+    assert late.json["children"][0]["days"][0]["outcome"] == "late"
+    assert swap(world, parent)["balance_hours"] == 11.0
+
+
+def test_tomorrow_is_late_and_holidays_are_skipped_for_every_child_at_once(world, parent):
+    tomorrow = absent(world, parent, ["child-noor"], "2026-11-25", "2026-11-25").json  # 22.5 h before care
+    assert tomorrow["hours_deregistered"] == 11.0 and tomorrow["swap_hours_earned"] == 0
+    both = absent(world, parent, ["child-noor", "child-daan"], "2026-12-21", "2026-12-27", reason="holiday")
+    assert both.status_code == 201, both.json
+    per_child = {c["child_id"]: [d["date"] for d in c["days"]] for c in both.json["children"]}
+    assert per_child == {"child-noor": ["2026-12-21", "2026-12-23"], "child-daan": ["2026-12-21", "2026-12-23"]}
+    assert both.json["skipped"] == [{"child_id": "child-daan", "date": "2026-12-25", "reason": "closed"}]
+    assert both.json["swap_hours_earned"] == 44.0
+    ids = {c["request_id"] for c in both.json["children"]}
+    assert len(ids) == 2 and all(i.endswith(both.json["id"]) for i in ids)
+
+
+def test_reporting_the_same_days_again_changes_nothing(world, parent):
+    assert absent(world, parent, ["child-noor"], "2026-11-30", "2026-11-30").status_code == 201
+    again = absent(world, parent, ["child-noor"], "2026-11-30", "2026-11-30")
+    assert again.status_code == 422 and again.json["code"] == "no_care_days"
+    wider = absent(world, parent, ["child-noor"], "2026-11-30", "2026-12-02").json
+    assert [d["date"] for d in wider["children"][0]["days"]] == ["2026-12-02"]
+    assert wider["skipped"] == [{"child_id": "child-noor", "date": "2026-11-30", "reason": "already_reported"}]
+    assert swap(world, parent)["balance_hours"] == 22.0
+
+
+def test_a_redelivered_event_or_a_crash_after_the_commit_earns_exactly_once(world, parent, services, bus,
+                                                                             monkeypatch):
+    planning = services["planning"]
+    absent(world, parent, ["child-noor"], "2026-11-30", "2026-11-30")
+    [event] = [e for e in bus.published if e.type == "planning.absence.reported"]
+    assert consumer.handle_one(planning.app.inbox, event.model_copy(update={"event_id": "again"}),
+                               planning.app.event_handlers)
+    assert swap(world, parent)["balance_hours"] == 11.0
+    # The process stops right after the commit: neither the inline earning nor publishing happens.
+    # The outbox keeps the event; its relay publishes it later and the consumer earns the hours.
+    def stopped(*args, **kwargs):
+        raise RuntimeError("lambda stopped")
+
+    monkeypatch.setattr(planning.lib.absences, "earn_hours", stopped)
+    monkeypatch.setattr(planning.app.outbox, "flush", lambda envelopes, bus=None: None)
+    assert absent(world, parent, ["child-noor"], "2026-12-02", "2026-12-02").status_code == 500  # the crash
+    monkeypatch.undo()
+    assert swap(world, parent)["balance_hours"] == 11.0  # not earned yet
+    assert planning.app.outbox.relay(older_than_seconds=0) == 1
+    assert swap(world, parent)["balance_hours"] == 22.0
+    assert planning.app.outbox.relay(older_than_seconds=0) == 0
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"child_ids": ["child-noor"], "from": "2026-11-20", "to": "2026-11-30", "reason": "sick"}, 422, "in_the_past"),
+    ({"child_ids": ["child-noor"], "from": "2026-12-01", "to": "2026-12-01", "reason": "sick"}, 422, "no_care_days"),
+    ({"child_ids": ["child-noor"], "from": "2026-12-25", "to": "2026-12-25", "reason": "sick"}, 422, "no_care_days"),
+    ({"child_ids": ["child-noor"], "from": "2026-12-01", "to": "2027-03-01", "reason": "sick"}, 422, "range_too_long"),
+    ({"child_ids": ["child-noor"], "from": "2026-12-02", "to": "2026-12-01", "reason": "sick"}, 422, None),
+    ({"child_ids": ["child-noor", "child-noor"], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick"},
+     422, None),
+    ({"child_ids": [f"c{n}" for n in range(11)], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick"},
+     422, None),
+    ({"child_ids": [], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick"}, 422, None),
+    ({"child_ids": ["child-noor"], "from": "2026-12-02", "to": "2026-12-02", "reason": "bored"}, 422, None),
+    ({"child_ids": ["child-noor"], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick", "x": 1}, 400, None),
+    ({"child_ids": "child-noor", "from": "2026-12-02", "to": "2026-12-02", "reason": "sick"}, 422, None),
+    ({"child_ids": ["child#noor"], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick"}, 422, None),
+    ({"child_ids": ["child-noor"], "from": "2 december", "to": "2026-12-02", "reason": "sick"}, 422, None),
+    ({"child_ids": ["child-noor"], "from": "2026-12-02", "to": "2026-12-02", "reason": "sick",
+      "comment": "x" * 501}, 422, None),
+])
+def test_impossible_absences_are_refused_and_nothing_is_written(world, parent, body, status, code):
+    answer = world.post("/planning/absences", headers=parent, json=body)
+    assert answer.status_code in (status, 400) if status == 422 and code is None else answer.status_code == status
+    assert answer.status_code < 500 and answer.json.get("code") != "internal"
+    if code:
+        assert answer.json["code"] == code
+    assert swap(world, parent)["entries"] == []
+    calendar = world.get("/planning/calendar?from=2026-11-24&to=2027-03-01&child_id=child-noor", headers=parent).json
+    assert not [i for d in calendar["days"] for c in d["children"] for i in c["items"] if i["kind"] == "absence"]
+
+
+def test_absences_and_swap_hours_refuse_other_families_other_groups_and_other_tenants(world, parent, tokens, bus):
+    other_family = demo_login_header(world, "parent4@demo.ouderportaal.nl")
+    other_group = demo_login_header(world, "staff2@demo.ouderportaal.nl")
+    other_tenant = tokens.header(tenant="other", role="parent", user_id="user-parent1", children=("child-noor",))
+    for headers in (other_family, other_group, other_tenant):
+        answer = absent(world, headers, ["child-noor"], "2026-11-30", "2026-11-30")
+        assert answer.status_code == 404, answer.json
+        # One foreign child among the caller's own: the whole report is refused.
+        assert world.get("/planning/swap-hours?child_id=child-noor", headers=headers).status_code == 404
+    mixed = absent(world, other_family, ["child-yara", "child-noor"], "2026-11-30", "2026-12-04")
+    assert mixed.status_code == 404
+    assert world.get("/planning/swap-hours?child_id=child%23noor", headers=parent).status_code in (400, 404, 422)
+    assert not [e for e in bus.published if e.type == "planning.absence.reported"]
+    assert swap(world, parent)["entries"] == []
+    # Staff of the child's own group may report and read (a parent phoned in).
+    staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
+    assert absent(world, staff, ["child-noor"], "2026-11-30", "2026-11-30").status_code == 201
+    assert swap(world, staff)["balance_hours"] == 11.0
