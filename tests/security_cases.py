@@ -56,4 +56,10 @@ CASES: dict[tuple[str, str, str], str] = {
     )},
     ("planning", "POST", "/absences"): ABSENCES,
     ("planning", "GET", "/swap-hours"): ABSENCES,
+    **{("planning", method, path): REQUESTS for method, path in (
+        ("POST", "/requests"), ("POST", "/requests/{request_id}/cancel"), ("POST", "/requests/{request_id}/decision"),
+        ("GET", "/availability"),
+    )},
+    ("planning", "GET", "/requests"): OVERVIEW,
+    ("planning", "GET", "/groups/{group_id}/day"): OVERVIEW,
 }
