@@ -7,6 +7,7 @@ missing key is a programming error caught by the tests.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -85,3 +86,27 @@ def negotiate(accept_language: str | None, preferred: str | None = None) -> str:
             if tag in LANGUAGES:
                 return tag
     return DEFAULT_LANGUAGE
+
+
+_WEEKDAYS = {
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def long_date(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """"maandag 30 november 2026" / "Monday 30 November 2026" (mails; two languages need no Babel)."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return f"{_WEEKDAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def hours(amount: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Decimal hours as people write them: "5,5" in Dutch, "5.5" in English (no trailing zeros)."""
+    text = f"{float(str(amount)):.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "nl" else text

@@ -59,3 +59,43 @@ mail.register_template(
               "<p>Was this not you? Ask for a new password at once and contact the location.</p>",
     },
 )
+
+mail.register_template(
+    "planning.absence_confirmation",
+    subject={"nl": "Afmelding ontvangen voor {child}", "en": "Absence received for {child}"},
+    text={
+        "nl": "Beste {name},\n\nWe hebben {child} afgemeld ({reason}). Afgemelde opvang:\n\n{days}\n\n"
+              "Afgemeld: {hours} uur. Ruiluren opgebouwd: {earned} uur.\n\nJe ziet je ruiluren in de app onder "
+              "Account.",
+        "en": "Dear {name},\n\nWe have registered {child} as absent ({reason}). Care cancelled:\n\n{days}\n\n"
+              "Cancelled: {hours} hours. Swap hours earned: {earned} hours.\n\nYou find your swap hours in the app "
+              "under Account.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>We hebben {child} afgemeld ({reason}). Afgemelde opvang:</p>"
+              "<p style=\"white-space:pre-line\">{days}</p><p>Afgemeld: <b>{hours} uur</b>. Ruiluren opgebouwd: "
+              "<b>{earned} uur</b>.</p><p>Je ziet je ruiluren in de app onder Account.</p>",
+        "en": "<p>Dear {name},</p><p>We have registered {child} as absent ({reason}). Care cancelled:</p>"
+              "<p style=\"white-space:pre-line\">{days}</p><p>Cancelled: <b>{hours} hours</b>. Swap hours earned: "
+              "<b>{earned} hours</b>.</p><p>You find your swap hours in the app under Account.</p>",
+    },
+)
+
+mail.register_template(
+    "planning.request_decision",
+    subject={"nl": "Je aanvraag voor {child} is {status}", "en": "Your request for {child} was {status}"},
+    text={
+        "nl": "Beste {name},\n\nJe aanvraag voor {child} is {status}:\n\n{days}\n\n{reason}Je ziet al je "
+              "aanvragen in de app onder Aanvragenoverzicht.",
+        "en": "Dear {name},\n\nYour request for {child} was {status}:\n\n{days}\n\n{reason}You find all your "
+              "requests in the app under Requests overview.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>Je aanvraag voor {child} is <b>{status}</b>:</p>"
+              "<p style=\"white-space:pre-line\">{days}</p><p style=\"white-space:pre-line\">{reason}</p>"
+              "<p>Je ziet al je aanvragen in de app onder Aanvragenoverzicht.</p>",
+        "en": "<p>Dear {name},</p><p>Your request for {child} was <b>{status}</b>:</p>"
+              "<p style=\"white-space:pre-line\">{days}</p><p style=\"white-space:pre-line\">{reason}</p>"
+              "<p>You find all your requests in the app under Requests overview.</p>",
+    },
+)

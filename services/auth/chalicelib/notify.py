@@ -1,7 +1,98 @@
-"""(being built: see issue 4)"""
+"""E-mails about planning's events, sent by auth because only auth holds guardians' addresses.
+
+- `planning.absence.reported` → the absence confirmation to every guardian of the child, each in their
+  language, listing the days with times, hours deregistered and swap hours earned (transactional:
+  always sent, whatever the notification settings say);
+- `planning.request.decided` → the decision to the parent who asked (approved, rejected or lapsed;
+  not a cancellation, they did that themselves), if their settings keep e-mail on for
+  `request_decisions`. A request staff entered on a parent's behalf is mailed to the child's guardians.
+
+The consumer is idempotent on event ids, so a redelivered event mails nobody twice.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-HANDLERS: dict[str, Any] = {}
+from chalicelib import mails  # noqa: F401 - registers the templates
+from chalicelib.routes_account import current_settings
+from chalicelib.store import ChildItem, GuardianLinkItem, UserItem
+from portal_common import i18n, mail, store
+from portal_common.events import Envelope
+
+REASONS = {"sick": {"nl": "ziek", "en": "sick"}, "holiday": {"nl": "vakantie", "en": "holiday"},
+           "other": {"nl": "overig", "en": "other"}}
+STATUSES = {"approved": {"nl": "goedgekeurd", "en": "approved"}, "rejected": {"nl": "afgewezen", "en": "rejected"},
+            "expired": {"nl": "verlopen", "en": "expired"}}
+LATE = {"nl": "te laat gemeld: geen ruiluren", "en": "reported late: no swap hours"}
+EARNED = {"nl": "{hours} ruiluur, te gebruiken t/m {until}", "en": "{hours} swap hours, usable until {until}"}
+
+
+def _child_name(tenant: str, child_id: str) -> str:
+    try:
+        return ChildItem.get(store.key(tenant, "CHILD", child_id), "CHILD").name
+    except ChildItem.DoesNotExist:
+        return child_id
+
+
+def _user(tenant: str, user_id: str) -> UserItem | None:
+    try:
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+    except UserItem.DoesNotExist:
+        return None
+    return user if user.status != "deactivated" else None
+
+
+def guardians(tenant: str, child_id: str) -> list[UserItem]:
+    links = GuardianLinkItem.query(store.key(tenant, "CHILD", child_id), GuardianLinkItem.sk.startswith("GUARDIAN#"))
+    found = [_user(tenant, link.user_id) for link in links]
+    return [user for user in found if user is not None]
+
+
+def _absence_days(days: list[dict[str, Any]], lang: str) -> str:
+    lines = []
+    for d in days:
+        when = f"{i18n.long_date(date.fromisoformat(d['date']), lang)}, {d['start']}-{d['end']}"
+        if d.get("outcome") == "late":
+            note = LATE[lang]
+        else:
+            until = i18n.long_date(date.fromisoformat(d["valid_until"]), lang) if d.get("valid_until") else "-"
+            note = EARNED[lang].format(hours=i18n.hours(d["earned_hours"], lang), until=until)
+        lines.append(f"- {when} ({i18n.hours(d['hours'], lang)} {'uur' if lang == 'nl' else 'h'}): {note}")
+    return "\n".join(lines)
+
+
+def on_absence_reported(env: Envelope) -> None:
+    payload = env.payload
+    child = _child_name(env.tenant, payload["child_id"])
+    for user in guardians(env.tenant, payload["child_id"]):
+        lang = user.language
+        mail.send("planning.absence_confirmation", to=user.email, lang=lang, name=user.name, child=child,
+                  reason=REASONS.get(payload["reason"], REASONS["other"])[lang],
+                  days=_absence_days(payload["days"], lang), hours=i18n.hours(payload["hours_deregistered"], lang),
+                  earned=i18n.hours(payload["swap_hours_earned"], lang))
+
+
+def on_request_decided(env: Envelope) -> None:
+    payload = env.payload
+    status = payload["status"]
+    if status not in STATUSES:
+        return  # cancelled: the parent did it themselves
+    asker = _user(env.tenant, payload["requested_by"])
+    recipients = [asker] if asker is not None and asker.role == "parent" else guardians(env.tenant,
+                                                                                      payload["child_id"])
+    child = _child_name(env.tenant, payload["child_id"])
+    for user in recipients:
+        if not current_settings(env.tenant, user.user_id).get("request_decisions", {}).get("email", True):
+            continue
+        lang = user.language
+        days = "\n".join(f"- {i18n.long_date(date.fromisoformat(d['date']), lang)}, {d['start']}-{d['end']}"
+                         for d in payload["days"])
+        reason = payload.get("reason")
+        said = (f"Toelichting: {reason}\n\n" if lang == "nl" else f"Note: {reason}\n\n") if reason else ""
+        mail.send("planning.request_decision", to=user.email, lang=lang, name=user.name, child=child,
+                  status=STATUSES[status][lang], days=days, reason=said)
+
+
+HANDLERS = {"planning.absence.reported": on_absence_reported, "planning.request.decided": on_request_decided}

@@ -1,0 +1,77 @@
+"""Auth mails planning's events to guardians: the absence confirmation and request decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.local.demo import seed_demo
+from portal_common import consumer
+from tests.auth_helpers import demo_login_header, sent_mail
+
+
+@pytest.fixture
+def world(api, bus):
+    seed_demo()
+    return api
+
+
+def mails_to(address: str) -> list:
+    return [m for m in sent_mail() if m.destinations["ToAddresses"] == [address]]
+
+
+def test_every_guardian_gets_the_absence_confirmation_with_days_hours_and_swap_hours(world, bus, services):
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    answer = world.post("/planning/absences", headers=parent, json={
+        "child_ids": ["child-noor"], "from": "2026-11-25", "to": "2026-12-02", "reason": "sick"})
+    assert answer.status_code == 201
+    for address in ("parent1@demo.ouderportaal.nl", "parent2@demo.ouderportaal.nl"):  # Noor's mother and father
+        [message] = mails_to(address)
+        assert message.subject == "Afmelding ontvangen voor Noor de Vries"
+        assert "woensdag 25 november 2026, 07:30-18:30 (11 uur): te laat gemeld: geen ruiluren" in message.body
+        assert "maandag 30 november 2026, 07:30-18:30 (11 uur): 11 ruiluur, te gebruiken t/m dinsdag 30 november 2027" \
+            in message.body
+        assert "Afgemeld: <b>33 uur</b>. Ruiluren opgebouwd: <b>22 uur</b>." in message.body
+    # A redelivered event mails nobody twice.
+    [event] = [e for e in bus.published if e.type == "planning.absence.reported"]
+    assert consumer.handle_one(services["auth"].app.inbox, event, services["auth"].app.event_handlers)
+    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1
+
+
+def test_an_english_reader_gets_english(world):
+    parent = demo_login_header(world, "parent3@demo.ouderportaal.nl")
+    world.post("/planning/absences", headers=parent, json={
+        "child_ids": ["child-liam"], "from": "2026-12-01", "to": "2026-12-01", "reason": "holiday"})
+    [message] = mails_to("parent3@demo.ouderportaal.nl")
+    assert message.subject == "Absence received for Liam Jansen"
+    assert "Tuesday 1 December 2026, 07:30-18:30 (11 h): 11 swap hours, usable until Wednesday 1 December 2027" \
+        in message.body
+
+
+def test_decisions_are_mailed_to_the_parent_who_asked_unless_they_turned_it_off(world, bus, services):
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
+
+    def ask(day):
+        return world.post("/planning/requests", headers=parent, json={
+            "child_id": "child-noor", "days": [{"date": day, "start": "07:30", "end": "13:00"}],
+            "payment": "invoice"}).json["id"]
+
+    first = ask("2026-12-01")
+    world.post(f"/planning/requests/{first}/decision", headers=staff, json={"decision": "reject",
+                                                                             "reason": "Groep is vol"})
+    [message] = mails_to("parent1@demo.ouderportaal.nl")
+    assert message.subject == "Je aanvraag voor Noor de Vries is afgewezen"
+    assert "dinsdag 1 december 2026, 07:30-13:00" in message.body and "Toelichting: Groep is vol" in message.body
+    assert mails_to("parent2@demo.ouderportaal.nl") == []  # the other parent did not ask
+    [decided] = [e for e in bus.published if e.type == "planning.request.decided"]
+    assert consumer.handle_one(services["auth"].app.inbox, decided, services["auth"].app.event_handlers)
+    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1  # redelivered: not mailed twice
+    second = ask("2026-12-03")
+    world.post(f"/planning/requests/{second}/cancel", headers=parent)
+    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1  # cancelling is not news to the one who did it
+    changed = world.put("/auth/me/notification-settings", headers=parent,
+                        json={"request_decisions": {"push": True, "email": False}})
+    assert changed.status_code == 200, changed.json
+    third = ask("2026-12-08")
+    world.post(f"/planning/requests/{third}/decision", headers=staff, json={"decision": "approve"})
+    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1
