@@ -12,6 +12,9 @@ def main() -> None:
     from bench import auth  # configures a test environment: after the subprocess benches
 
     auth.main()
+    from bench import planning
+
+    planning.main()
 
 
 if __name__ == "__main__":

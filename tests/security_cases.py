@@ -54,6 +54,16 @@ CASES: dict[tuple[str, str, str], str] = {
         ("PUT", "/admin/staff/{user_id}/groups"), ("PUT", "/admin/managers/{user_id}/locations"),
         ("GET", "/admin/users"), ("POST", "/admin/users/{user_id}/activation"),
     )},
+    **{("planning", method, path): CONTRACTS for method, path in (
+        ("GET", "/admin/children/{child_id}/contracts"), ("POST", "/admin/children/{child_id}/contracts"),
+        ("PUT", "/admin/children/{child_id}/contracts/{contract_id}"),
+    )},
+    ("planning", "GET", "/admin/settings"): PLANNING_SETTINGS,
+    ("planning", "PUT", "/admin/settings"): PLANNING_SETTINGS,
+    **{("planning", method, path): CLOSURES for method, path in (
+        ("GET", "/admin/locations/{location_id}/closures"), ("PUT", "/admin/locations/{location_id}/closures/{day}"),
+        ("DELETE", "/admin/locations/{location_id}/closures/{day}"),
+    )},
     ("planning", "POST", "/absences"): ABSENCES,
     ("planning", "GET", "/swap-hours"): ABSENCES,
     **{("planning", method, path): REQUESTS for method, path in (

@@ -37,3 +37,27 @@ def test_an_older_or_redelivered_event_does_not_undo_a_newer_change(services, aw
     for env in (newer, older, newer):  # out of order, then redelivered
         assert consumer.handle_one(planning.app.inbox, env, planning.app.event_handlers)
     assert copy.group("demo", "grp-x").capacity == {"morning": 9}
+
+
+def test_children_and_locations_reach_planning_and_a_corrected_name_follows(api, services, bus, clock):
+    """`auth.child.placed`, `auth.child.updated` and `auth.location.changed` keep planning's copies."""
+    seed_demo()
+    copy = services["planning"].lib.directory_copy
+    assert copy.child("demo", "child-noor").name == "Noor de Vries"
+    assert copy.location("demo", "loc-zonnebloem").name == "Kindcentrum De Zonnebloem"
+    assert copy.child_names("demo", {"child-noor", "child-liam", "child-nobody"}) == {
+        "child-noor": "Noor de Vries", "child-liam": "Liam Jansen"}
+    admin = demo_login_header(api, "admin@demo.ouderportaal.nl")
+    clock.advance(timedelta(seconds=1))
+    fixed = api.put("/auth/admin/children/child-noor", headers=admin,
+                    json={"name": "Noor de Vries-Bakker", "birth_date": "2024-03-14"})
+    assert fixed.status_code == 200, fixed.json
+    assert copy.child("demo", "child-noor").name == "Noor de Vries-Bakker"
+    assert any(e.type == "auth.child.updated" for e in bus.published)
+    assert any(e.type == "auth.location.changed" for e in bus.published)
+    placed = next(e for e in bus.published if e.type == "auth.child.placed" and e.payload["child_id"] == "child-noor")
+    planning = services["planning"]
+    assert consumer.handle_one(planning.app.inbox, placed.model_copy(update={"event_id": "late"}),
+                               planning.app.event_handlers)
+    assert copy.child("demo", "child-noor").name == "Noor de Vries-Bakker"  # the older event changed nothing
+    assert copy.child("other", "child-noor") is None

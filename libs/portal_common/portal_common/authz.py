@@ -89,6 +89,7 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("group.planning.read", R.GROUP, STAFF_SIDE, "see a group's day: expected children, absences, extras"),
     A("location.closures.manage", R.LOCATION, frozenset({Role.MANAGER, Role.ADMIN}), "set extra closing days"),
     A("contracts.manage", R.TENANT, frozenset({Role.ADMIN}), "manage contracts"),
+    A("planning.settings.manage", R.TENANT, frozenset({Role.ADMIN}), "read and set the planning rules' numbers"),
     A("family.documents.read", R.SELF, PARENT_ONLY, "list and download one's invoices, statements and documents"),
     A("family.documents.manage", R.TENANT, frozenset({Role.ADMIN}), "produce invoices and upload family documents"),
     A("calendar_feed.manage", R.SELF, PARENT_ONLY, "create or rotate one's calendar feed"),

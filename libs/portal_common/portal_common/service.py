@@ -112,6 +112,11 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    """A view's answer with a status other than its route's (e.g. 201 for a PUT that created)."""
+    return _json_response(body, status, headers)
+
+
 def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
     if isinstance(body, BaseModel):
         payload = body.model_dump_json(by_alias=True)

@@ -16,6 +16,7 @@ from chalicelib import events as auth_events
 from chalicelib.store import (
     AccessEndItem,
     ChildItem,
+    ContractCopyItem,
     DomainItem,
     EmailClaimItem,
     GroupItem,
@@ -51,19 +52,24 @@ def current_placement(placements: list[PlacementItem], today: date) -> Placement
     return started[-1] if started else (ordered[0] if ordered else None)
 
 
-def access_until(placements: list[PlacementItem], weeks: int) -> str | None:
-    """Guardians keep access until `weeks` after the last placement ends (None: no end yet)."""
-    if not placements or any(p.end is None for p in placements):
+def access_until(periods: list[Any], weeks: int) -> str | None:
+    """Guardians keep access until `weeks` after the last period ends (None: no end yet).
+
+    The periods are the child's contracts (planning's, copied from its events) when it has any, its
+    placements otherwise: a contract is what a family signs and ends.
+    """
+    if not periods or any(p.end is None for p in periods):
         return None
-    last_end = max(date.fromisoformat(p.end) for p in placements if p.end)
+    last_end = max(date.fromisoformat(p.end) for p in periods if p.end)
     return (last_end + timedelta(weeks=weeks)).isoformat()
 
 
-def apply_access(link: GuardianLinkItem, placements: list[PlacementItem], weeks: int) -> None:
+def apply_access(link: GuardianLinkItem, placements: list[PlacementItem], weeks: int,
+                 periods: list[Any] | None = None) -> None:
     current = current_placement(placements, clock.today())
     link.group_ids = {current.group_id} if current else None
     link.location_ids = {current.location_id} if current else None
-    link.access_until = access_until(placements, weeks)
+    link.access_until = access_until(periods or placements, weeks)
 
 
 def normalise_email(email: str) -> str:
@@ -197,7 +203,8 @@ class Directory:
         link = GuardianLinkItem(store.key(tenant, "CHILD", child_id), f"GUARDIAN#{user_id}", child_id=child_id,
                                 user_id=user_id, child_name=child.name, gsi1pk=store.key(tenant, "USER", user_id),
                                 gsi1sk=f"CHILD#{child_id}")
-        apply_access(link, self.placements(tenant, child_id), self.access_weeks(tenant))
+        placements = self.placements(tenant, child_id)
+        apply_access(link, placements, self.access_weeks(tenant), self.contract_periods(tenant, child_id) or placements)
         ch.save(link)
         ch.emit(auth_events.GuardianLinked(child_id=child_id, user_id=user_id))
         ch.commit()
@@ -205,13 +212,14 @@ class Directory:
     def refresh_links(self, tenant: str, child_id: str) -> None:
         """Copy the child's current placement and access window onto every guardian link."""
         placements = self.placements(tenant, child_id)
+        periods = self.contract_periods(tenant, child_id) or placements
         weeks = self.access_weeks(tenant)
         for link in GuardianLinkItem.query(store.key(tenant, "CHILD", child_id),
                                            GuardianLinkItem.sk.startswith("GUARDIAN#")):
-            apply_access(link, placements, weeks)
+            apply_access(link, placements, weeks, periods)
             link.save()
         # The access-window job finds children whose window closes through this index row.
-        until = access_until(placements, weeks)
+        until = access_until(periods, weeks)
         row = AccessEndItem(store.key(tenant, "CHILD", child_id), "ACCESS_END")
         if until is None:
             row.delete()
@@ -224,6 +232,10 @@ class Directory:
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
+
+    def contract_periods(self, tenant: str, child_id: str) -> list[ContractCopyItem]:
+        return list(ContractCopyItem.query(store.key(tenant, "CHILD", child_id),
+                                           ContractCopyItem.sk.startswith("CONTRACT#")))
 
     def access_weeks(self, tenant: str) -> int:
         org = OrganisationItem.get(store.key(tenant, "ORG"), "ORG")

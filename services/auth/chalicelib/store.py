@@ -10,6 +10,7 @@
 | placement | `<t>#CHILD#<id>` | `PLC#<start>#<group>` | `<t>#GRP#<group>` / `PLC#<start>#<child>` | |
 | guardian link | `<t>#CHILD#<id>` | `GUARDIAN#<user>` | `<t>#USER#<user>` / `CHILD#<child>` | |
 | user | `<t>#USER#<id>` | `USER` | `<t>#EMAIL#<email>` / `USER` | `<t>#USERS` / `<role>#<id>` |
+| contract copy (planning's contracts: the access window) | `<t>#CHILD#<id>` | `CONTRACT#<contract>` | | |
 | e-mail address claim (one account per address and tenant) | `<t>#EMAIL#<email>` | `CLAIM` | | |
 | session (refresh-token family) | `_SESSION#<family>` | `_` | `<t>#USER#<user>` / `SESSION#<family>` | |
 | used refresh token | `_REFRESH_USED#<sha256>` | `_` | | |
@@ -110,6 +111,16 @@ class UserItem(AuthItem):
     groups = UnicodeSetAttribute(null=True)      # staff: the groups they work in
     locations = UnicodeSetAttribute(null=True)   # manager: the locations they run
     is_demo = BooleanAttribute(default=False)
+
+
+class ContractCopyItem(AuthItem):
+    """A copy of a planning contract's period, kept from planning's contract events (newest wins)."""
+
+    contract_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute(null=True)
+    as_of = UnicodeAttribute()  # occurred_at of the event it came from
 
 
 class EmailClaimItem(AuthItem):

@@ -10,18 +10,24 @@ from portal_common import store
 PRODUCTS = ("regular", "flex")
 
 
-def create_contract(tenant: str, contract_id: str, *, child_id: str, product: str, location_id: str,
-                    group_id: str, start: str, end: str | None, hourly_rate_cents: int,
-                    days: dict[str, dict[str, str]], flex_hours_per_year: int = 0) -> ContractItem:
+def contract_item(tenant: str, contract_id: str, *, child_id: str, product: str, location_id: str,
+                  group_id: str, start: str, end: str | None, hourly_rate_cents: int,
+                  days: dict[str, dict[str, str]], flex_hours_per_year: int = 0) -> ContractItem:
+    """A contract as stored: in the child's partition, and in its group's through gsi1."""
     if product not in PRODUCTS:
         raise ValueError(f"unknown product {product!r}")
-    item = ContractItem(
+    return ContractItem(
         store.key(tenant, "CHILD", child_id), f"CONTRACT#{start}#{contract_id}",
         contract_id=contract_id, child_id=child_id, product=product, location_id=location_id, group_id=group_id,
         start=start, end=end, hourly_rate_cents=hourly_rate_cents, days=days,
         flex_hours_per_year=flex_hours_per_year,
         gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"CONTRACT#{start}#{contract_id}",
     )
+
+
+def create_contract(tenant: str, contract_id: str, **terms: Any) -> ContractItem:
+    """Store a new contract without publishing (the demo seeding; the admin API publishes its events)."""
+    item = contract_item(tenant, contract_id, **terms)
     item.save(ContractItem.pk.does_not_exist())
     return item
 

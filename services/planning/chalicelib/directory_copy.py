@@ -6,24 +6,46 @@ older than the copy it would overwrite is ignored, so a late redelivery cannot u
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import PutError
 
-from chalicelib.store import GroupCopyItem
+from chalicelib.store import ChildCopyItem, GroupCopyItem, LocationCopyItem
 from portal_common import store
 from portal_common.events import Envelope
 
 
-def on_group_changed(env: Envelope) -> None:
-    payload = env.payload
-    as_of = env.occurred_at.isoformat()
-    item = GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP", group_id=payload["group_id"],
-                         location_id=payload["location_id"], name=payload["name"],
-                         capacity={k: int(v) for k, v in payload["capacity"].items()}, as_of=as_of)
+def _keep_newest(item: Any) -> None:
+    """Save a copy unless a newer event already wrote it (an older or redelivered event is ignored)."""
+    model = type(item)
     try:
-        item.save(condition=GroupCopyItem.pk.does_not_exist() | (GroupCopyItem.as_of <= as_of))
+        item.save(condition=model.pk.does_not_exist() | (model.as_of <= item.as_of))
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise  # an older event than the copy: nothing to do
+
+
+def on_group_changed(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
+                               group_id=payload["group_id"], location_id=payload["location_id"], name=payload["name"],
+                               capacity={k: int(v) for k, v in payload["capacity"].items()},
+                               as_of=env.occurred_at.isoformat()))
+
+
+def on_child(env: Envelope) -> None:
+    """`auth.child.placed` and `auth.child.updated` both carry the child's name and birth date."""
+    payload = env.payload
+    _keep_newest(ChildCopyItem(store.key(env.tenant, "CHILD", payload["child_id"]), "CHILD",
+                               child_id=payload["child_id"], name=payload["child_name"],
+                               birth_date=payload["birth_date"], as_of=env.occurred_at.isoformat()))
+
+
+def on_location_changed(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(LocationCopyItem(store.key(env.tenant, "LOC", payload["location_id"]), "LOCATION",
+                                  location_id=payload["location_id"], name=payload["name"],
+                                  as_of=env.occurred_at.isoformat()))
 
 
 def group(tenant: str, group_id: str) -> GroupCopyItem | None:
@@ -33,4 +55,27 @@ def group(tenant: str, group_id: str) -> GroupCopyItem | None:
         return None
 
 
-HANDLERS = {"auth.group.changed": on_group_changed}
+def child(tenant: str, child_id: str) -> ChildCopyItem | None:
+    try:
+        return ChildCopyItem.get(store.key(tenant, "CHILD", child_id), "CHILD")
+    except ChildCopyItem.DoesNotExist:
+        return None
+
+
+def location(tenant: str, location_id: str) -> LocationCopyItem | None:
+    try:
+        return LocationCopyItem.get(store.key(tenant, "LOC", location_id), "LOCATION")
+    except LocationCopyItem.DoesNotExist:
+        return None
+
+
+def child_names(tenant: str, child_ids: set[str]) -> dict[str, str]:
+    """Names of several children in one BatchGetItem (staff views)."""
+    if not child_ids:
+        return {}
+    keys = [(store.key(tenant, "CHILD", c), "CHILD") for c in sorted(child_ids)]
+    return {item.child_id: item.name for item in ChildCopyItem.batch_get(keys)}
+
+
+HANDLERS = {"auth.group.changed": on_group_changed, "auth.child.placed": on_child, "auth.child.updated": on_child,
+            "auth.location.changed": on_location_changed}

@@ -109,7 +109,8 @@ def register(app: PortalApp) -> None:
             raise errors.NotFound()
         view = capacity.group_day(tenant, group_id, day)
         closed = opening_days.closure(day, location_closures.of_location(tenant, location_id, day, day))
-        names = view.names
+        names = directory_copy.child_names(tenant, {e.child_id for e in view.expected} | {
+            d.child_id for d in view.booked})
         return GroupDayOut(
             group_id=group_id, date=day.isoformat(), closed=closed is not None,
             closed_reason=closed.name(req.lang) if closed else None,

@@ -4,6 +4,8 @@
 |---|---|---|---|---|
 | contract | `<t>#CHILD#<child>` | `CONTRACT#<start>#<id>` | `<t>#GRP#<group>` / `CONTRACT#<start>#<id>` | |
 | group (copy of auth's) | `<t>#GRP#<group>` | `GROUP` | | |
+| child (copy of auth's) | `<t>#CHILD#<child>` | `CHILD` | | |
+| location (copy of auth's) | `<t>#LOC#<location>` | `LOCATION` | | |
 | swap-hour lot | `<t>#SWAP#<child>` | `L#<valid_until>#<lot>` | | `_LOT_EXPIRY` / `<valid_until>#<t>#<child>#<lot>` |
 | swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
 | swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
@@ -186,3 +188,20 @@ class BillableItem(PlanningItem):
     hourly_rate_cents = NumberAttribute()
     amount_cents = NumberAttribute()
     kind = UnicodeAttribute()  # extra | flex
+
+
+class ChildCopyItem(PlanningItem):
+    """Planning's copy of a child (name for staff views; contracts need a known child), from auth."""
+
+    child_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    birth_date = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class LocationCopyItem(PlanningItem):
+    """Planning's copy of a location (closing days need a known location), from auth."""
+
+    location_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
