@@ -56,14 +56,17 @@ def _seed_location(planning: Any) -> list[str]:
     return groups
 
 
-def _ledger_ops_per_second(ledger: Any, seconds: float = 2.0) -> tuple[float, int]:
-    """earn → hold → spend cycles on one child for about `seconds`: operations per second."""
+def _ledger_ops_per_second(ledger: Any, children: int, seconds: float = 2.0) -> tuple[float, int]:
+    """earn → hold → spend cycles spread over `children` children for about `seconds`: operations per
+    second (one thread). Each operation reads the child's live lots and holds, so a child with a long
+    history costs more: with 1 child the state grows every cycle."""
     ops, n, start = 0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         n += 1
-        ledger.earn(TENANT, "child-ledger", f"earn.{n}", 5, "2027-06-30", f"absence-{n}")
-        ledger.hold_days(TENANT, "child-ledger", f"hold.{n}", f"req-{n}", [("2027-01-05", 5)])
-        ledger.spend(TENANT, "child-ledger", f"spend.{n}", f"req-{n}")
+        child = f"child-ledger-{children}-{n % children}"
+        ledger.earn(TENANT, child, f"earn.{n}", 5, "2027-06-30", f"absence-{n}")
+        ledger.hold_days(TENANT, child, f"hold.{n}", f"req-{n}", [("2027-01-05", 5)])
+        ledger.spend(TENANT, child, f"spend.{n}", f"req-{n}")
         ops += 3
     return ops / (time.perf_counter() - start), n
 
@@ -99,7 +102,13 @@ def main() -> None:
         runs = _timed(location_day, 10)
         print(f"  location day view (5 x 16)    p50 {statistics.median(runs) * 1000:7.1f} ms for all 5 groups")
 
-        rate, cycles = _ledger_ops_per_second(planning.lib.ledger)
-        print(f"  ledger operations             {rate:7.0f} per second ({cycles} earn+hold+spend cycles, one child)")
         scans = calls.get("dynamodb.Scan", 0)
         print(f"  Scan calls on these routes    {scans}")
+        ledger = planning.lib.ledger
+        with count_calls() as calls:
+            ledger.earn(TENANT, "child-count", "earn.count", 5, "2027-06-30", "absence-count")
+        print(f"  DynamoDB calls per ledger op  {total(calls, 'dynamodb'):3d}  {dict(calls)}")
+        for children in (50, 1):
+            rate, cycles = _ledger_ops_per_second(planning.lib.ledger, children)
+            print(f"  ledger operations             {rate:7.0f} per second, one thread ({cycles} earn+hold+spend "
+                  f"cycles over {children} {'child' if children == 1 else 'children'})")

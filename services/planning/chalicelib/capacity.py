@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from chalicelib import care, days, directory_copy
-from chalicelib.store import ContractItem, DayItem
+from chalicelib.store import ContractItem, DayItem, GroupCopyItem
 from portal_common import store
 
 LIVE_BOOKINGS = frozenset({"pending", "approved"})
@@ -58,9 +58,11 @@ class GroupDay:
         return {part: numbers["free"] for part, numbers in self.places.items()}
 
 
-def group_day(tenant: str, group_id: str, day: date, *, exclude_request: str | None = None) -> GroupDay:
-    """The group's day; `exclude_request` leaves one request's own days out (its approval re-check)."""
-    group = directory_copy.group(tenant, group_id)
+def group_day(tenant: str, group_id: str, day: date, *, exclude_request: str | None = None,
+              group: GroupCopyItem | None = None) -> GroupDay:
+    """The group's day; `exclude_request` leaves one request's own days out (its approval re-check).
+    Pass `group` when the caller already read planning's copy of it."""
+    group = group or directory_copy.group(tenant, group_id)
     view = GroupDay(group_id, day, dict(group.capacity) if group else {})
     found = days.of_group(tenant, group_id, day)
     absent = {d.child_id for d in found if d.kind == "absence"}

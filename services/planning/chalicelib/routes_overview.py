@@ -25,7 +25,7 @@ from chalicelib.api_overview import (
     PartPlaces,
 )
 from chalicelib.overview import overview_item
-from chalicelib.store import RequestItem
+from chalicelib.store import GroupCopyItem, RequestItem
 from portal_common import errors, store
 from portal_common.authz import Role, Target
 from portal_common.service import PortalApp, Req
@@ -103,11 +103,12 @@ def register(app: PortalApp) -> None:
                                                 "expected or absent, extra and flex days")
     def group_day(req: Req, group_id: str) -> GroupDayOut:
         tenant, day = req.principal.tenant, req.query.date
-        location_id = _location_of(tenant, group_id)
-        req.authorize(Target.group(tenant, group_id, location_id))
-        if location_id is None:
+        group = _group(tenant, group_id)
+        req.authorize(Target.group(tenant, group_id, group.location_id if group else None))
+        if group is None:
             raise errors.NotFound()
-        view = capacity.group_day(tenant, group_id, day)
+        location_id = group.location_id
+        view = capacity.group_day(tenant, group_id, day, group=group)
         closed = opening_days.closure(day, location_closures.of_location(tenant, location_id, day, day))
         names = directory_copy.child_names(tenant, {e.child_id for e in view.expected} | {
             d.child_id for d in view.booked})
@@ -121,9 +122,13 @@ def register(app: PortalApp) -> None:
                                 kind=d.kind, status=d.status, start=d.start, end=d.end) for d in view.booked])
 
 
-def _location_of(tenant: str, group_id: str) -> str | None:
-    """The group's location from planning's copy (None: no such group in this tenant)."""
+def _group(tenant: str, group_id: str) -> GroupCopyItem | None:
+    """Planning's copy of the group (None: no such group in this tenant)."""
     if not _ID.fullmatch(group_id):
         raise errors.NotFound()  # never let "#" or odd characters into a key
-    copy = directory_copy.group(tenant, group_id)
+    return directory_copy.group(tenant, group_id)
+
+
+def _location_of(tenant: str, group_id: str) -> str | None:
+    copy = _group(tenant, group_id)
     return copy.location_id if copy else None
