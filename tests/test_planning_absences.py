@@ -166,3 +166,20 @@ def test_absences_and_swap_hours_refuse_other_families_other_groups_and_other_te
     staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
     assert absent(world, staff, ["child-noor"], "2026-11-30", "2026-11-30").status_code == 201
     assert swap(world, staff)["balance_hours"] == 11.0
+
+
+def test_the_notice_counts_real_hours_across_the_daylight_saving_weekend(world, clock):
+    """With 48 hours' notice, Monday 1 November 2027 07:30 (CET, after the clocks went back) must be
+    reported by Saturday 30 October 08:30 (CEST): 48 real hours, not the wall clock's 07:30."""
+    admin = demo_login_header(world, "admin@demo.ouderportaal.nl")
+    rules = world.get("/planning/admin/settings", headers=admin).json
+    assert world.put("/planning/admin/settings", headers=admin,
+                     json={**rules, "swap_hours_notice_hours": 48}).status_code == 200
+    clock.set(datetime(2027, 10, 30, 8, 15, tzinfo=business_clock.AMSTERDAM))
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    in_time = absent(world, parent, ["child-noor"], "2027-11-01", "2027-11-01").json
+    assert in_time["swap_hours_earned"] == 11.0 and in_time["hours_deregistered"] == 11.0
+    clock.set(datetime(2027, 10, 30, 8, 30, 1, tzinfo=business_clock.AMSTERDAM))
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    late = absent(world, parent, ["child-daan"], "2027-11-01", "2027-11-01").json
+    assert late["swap_hours_earned"] == 0 and late["children"][0]["days"][0]["outcome"] == "late"

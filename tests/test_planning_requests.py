@@ -230,3 +230,37 @@ def test_a_request_expiring_while_being_approved_ends_one_way_only(world, earned
     parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
     assert swap(world, parent)["available_hours"] == 11.0 and swap(world, parent)["held_hours"] == 0
     assert world.get("/planning/requests", headers=parent).json["items"][0]["status"] == "expired"
+
+
+def test_parallel_submissions_against_one_balance_never_overspend(world, earned, services, monkeypatch):
+    """Eight requests of 5.5 hours at once against 11 hours, all deciding on the same first read of the
+    ledger: exactly two are held, the rest refused (moto made atomic per request, as DynamoDB is)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_planning_ledger import serialize_moto, stale_reads
+
+    planning = services["planning"]
+    lib = planning.lib
+    serialize_moto(monkeypatch)
+    stale_reads(monkeypatch, lib.ledger, 8)
+    contract = lib.contracts.contracts_of_child("demo", "child-noor")[0]
+    tuesdays = ["2026-12-01", "2026-12-08", "2026-12-15", "2026-12-22", "2027-01-05", "2027-01-12",
+                "2027-01-19", "2027-01-26"]
+
+    def submit(day: str) -> str:
+        try:
+            lib.requests.submit(planning.app.outbox, "demo", child_id="child-noor", contract=contract,
+                                lines=[{"date": day, "start": "07:30", "end": "13:00", "minutes": 330}],
+                                payment="swap_hours", expires_at=None, comment=None, user_id="user-parent1",
+                                role="parent")
+            return "held"
+        except lib.swap_rules.NotEnoughHours:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(submit, tuesdays))
+    assert sorted(outcomes) == ["held"] * 2 + ["refused"] * 6
+    hours = swap(world, earned)
+    assert (hours["balance_hours"], hours["available_hours"], hours["held_hours"]) == (11.0, 0, 11.0)
+    pending = [i for i in world.get("/planning/requests", headers=earned).json["items"] if i["status"] == "pending"]
+    assert len(pending) == 2
