@@ -70,6 +70,8 @@ CASES: dict[tuple[str, str, str], str] = {
         ("POST", "/requests"), ("POST", "/requests/{request_id}/cancel"), ("POST", "/requests/{request_id}/decision"),
         ("GET", "/availability"),
     )},
+    ("planning", "POST", "/calendar-feed"):
+        "tests/test_planning_calendar_feed.py::test_a_feed_shows_only_its_owners_children_and_dies_with_rotation",
     ("planning", "GET", "/requests"): OVERVIEW,
     ("planning", "GET", "/groups/{group_id}/day"): OVERVIEW,
 }

@@ -30,6 +30,10 @@ PUBLIC_ROUTES = {
     ("auth", "POST", path) for path in (
         "/login", "/refresh", "/logout", "/activate", "/activation/resend", "/password/forgot", "/password/reset",
     )
+} | {
+    # The secret calendar feed: calendar apps fetch it without a token; its 256-bit secret is the
+    # credential (stored hashed), rotated by its owner, and an unknown secret is a plain 404.
+    ("planning", "GET", "/calendar-feed/{secret}"),
 }
 
 # Files allowed to Scan a table: offline jobs only, each with its reason. Request paths never scan.

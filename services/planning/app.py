@@ -7,6 +7,7 @@ from chalice import Rate
 
 from chalicelib import (
     absences,
+    calendar_feed,
     care,
     contracts,
     directory_copy,
@@ -16,6 +17,7 @@ from chalicelib import (
     routes_absences,
     routes_admin,
     routes_calendar,
+    routes_feed,
     routes_overview,
     routes_requests,
     swap_rules,
@@ -26,12 +28,13 @@ from portal_common.service import PortalApp
 
 app = PortalApp("planning", tables=[PlanningItem])
 outbox = app.publishes()
-app.consume({**directory_copy.HANDLERS, **absences.HANDLERS})
+app.consume({**directory_copy.HANDLERS, **absences.HANDLERS, **calendar_feed.HANDLERS})
 routes_calendar.register(app)
 routes_admin.register(app, outbox)
 routes_absences.register(app, outbox)
 routes_requests.register(app, outbox)
 routes_overview.register(app)
+routes_feed.register(app)
 # The demo seeding and the tests reach the rules through the app module.
 __all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "requests", "swap_rules"]
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import requests
+from icalendar import Calendar
 
 pytestmark = pytest.mark.e2e
 DOMAIN = "demo.ouderportaal.nl"
@@ -103,6 +104,14 @@ def test_absence_earns_hours_that_pay_an_approved_extra_day_and_an_unanswered_re
     assert after["balance_hours"] == start_balance + 11.0 - 5.5 and after["held_hours"] == 0
     overview = requests.get(f"{base}/planning/requests", headers=parent, timeout=10).json()["items"]
     assert overview[0]["status"] == "approved"
+
+    # The parent's secret calendar feed is valid iCalendar and shows the approved day.
+    feed_url = requests.post(f"{base}/planning/calendar-feed", headers=parent, timeout=10).json()["url"]
+    feed = requests.get(feed_url, timeout=10)  # no token: the secret is the credential
+    assert feed.status_code == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    uids = {str(e["UID"]): e for e in Calendar.from_ical(feed.content).walk("VEVENT")}
+    approved = uids[f"extra-{NOOR}-{extra_day.isoformat()}-{request_id}@ouderportaal"]
+    assert str(approved["STATUS"]) == "CONFIRMED"
 
     # A second request with an expiry moment an hour from now lapses when the clock passes it.
     second_day = _open_day(4, extra_day, closed)  # a Thursday

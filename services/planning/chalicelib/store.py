@@ -13,6 +13,8 @@
 | request day | `<t>#CHILD#<child>` | `DAY#<date>#<request>` | `<t>#GRP#<group>` / `DAY#<date>#<child>#<request>` | |
 | location closing day | `<t>#LOC#<location>` | `CLOSED#<date>` | | |
 | organisation settings | `<t>#ORG` | `SETTINGS` | | |
+| calendar feed of a guardian | `<t>#USER#<user>` | `FEED` | | |
+| feed secret (SHA-256 of the URL's secret) | `_FEED#<sha256>` | `_` | | |
 | billable item (invoice-paid day) | `<t>#BILL#<yyyy-mm>` | `<child>#<request>#<date>` | | |
 
 The swap-hour ledger (`ledger.py`) keeps one child's lots, holds and operations in one partition, told
@@ -205,3 +207,20 @@ class LocationCopyItem(PlanningItem):
     location_id = UnicodeAttribute()
     name = UnicodeAttribute()
     as_of = UnicodeAttribute()
+
+
+class FeedItem(PlanningItem):
+    """A guardian's secret calendar feed: whose children it shows and the hash of its current secret."""
+
+    user_id = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    children = JSONAttribute(default=list)  # kept in step with auth's guardian links (events)
+    language = UnicodeAttribute(default="nl")
+    created_at = UnicodeAttribute()
+
+
+class FeedSecretItem(PlanningItem):
+    """Finds a feed by its secret (a system key: the feed URL carries no tenant). Only the hash is stored."""
+
+    tenant = UnicodeAttribute()
+    user_id = UnicodeAttribute()
