@@ -72,6 +72,10 @@ CASES: dict[tuple[str, str, str], str] = {
     )},
     ("planning", "POST", "/calendar-feed"):
         "tests/test_planning_calendar_feed.py::test_a_feed_shows_only_its_owners_children_and_dies_with_rotation",
+    ("planning", "POST", "/flex-requests"):
+        "tests/test_planning_flex.py::test_flex_routes_refuse_other_families_other_groups_and_other_tenants",
+    ("planning", "GET", "/flex-pot"):
+        "tests/test_planning_flex.py::test_flex_routes_refuse_other_families_other_groups_and_other_tenants",
     ("planning", "GET", "/requests"): OVERVIEW,
     ("planning", "GET", "/groups/{group_id}/day"): OVERVIEW,
 }

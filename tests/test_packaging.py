@@ -176,8 +176,9 @@ def test_every_sqs_event_source_reports_batch_item_failures_from_its_own_queue(t
         for event in (fn["Properties"].get("Events") or {}).values():
             if event["Type"] == "SQS":
                 sources.append((svc, fid, event["Properties"]))
-    # Every service that consumes events (planning keeps a copy of group capacities) and the throw-away one.
-    assert {svc for svc, _, _ in sources} == {THING, "planning"}
+    # Every service that consumes events (planning: copies of auth's directory; auth: planning's contracts and
+    # the e-mails about absences and decisions) and the throw-away one.
+    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth"}
     for svc, fid, props in sources:
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], (svc, fid)
         queue_id = props["Queue"]["Fn::GetAtt"][0]

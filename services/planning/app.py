@@ -18,6 +18,7 @@ from chalicelib import (
     routes_admin,
     routes_calendar,
     routes_feed,
+    routes_flex,
     routes_overview,
     routes_requests,
     swap_rules,
@@ -35,6 +36,7 @@ routes_absences.register(app, outbox)
 routes_requests.register(app, outbox)
 routes_overview.register(app)
 routes_feed.register(app)
+routes_flex.register(app, outbox)
 # The demo seeding and the tests reach the rules through the app module.
 __all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "requests", "swap_rules"]
 

@@ -67,3 +67,28 @@ class AvailabilityOut(Out):
     group_id: str
     closed_reason: str | None
     options: list[AvailabilityOption]
+
+
+class FlexRequestIn(Body):
+    child_id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    days: list[DayIn] = Field(min_length=1, max_length=31)
+    expires_at: datetime | None = Field(default=None, description="the moment a pending request lapses (with offset)")
+    comment: str | None = Field(default=None, max_length=500, description="for the group's staff")
+
+    _distinct = field_validator("days")(RequestIn._distinct.__func__)  # type: ignore[attr-defined]
+    _aware = field_validator("expires_at")(RequestIn._aware.__func__)  # type: ignore[attr-defined]
+
+
+class FlexPotQuery(Query):
+    child_id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    year: int | None = Field(default=None, ge=2000, le=2100, description="calendar year (default: this year)")
+
+
+class FlexPotOut(Out):
+    child_id: str
+    year: int
+    total_hours: float = Field(description="the year's flex hours (pro rata for part of a year)")
+    used_hours: float = Field(description="approved flex days")
+    held_hours: float = Field(description="pending flex requests")
+    available_hours: float
+    first_open_month: str = Field(description="YYYY-MM: the first month whose days can still be requested")

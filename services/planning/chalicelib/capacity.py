@@ -6,8 +6,12 @@ approved extra and flex days touching it. Pending requests take no place until a
 checks again.
 
 Cost: one GetItem (the group), one Query for the group's contracts started by that day (gsi1,
-`CONTRACT#` ≤ the day: it grows with the group's history of contracts, a few hundred at most) and one
-Query for that day's request days (gsi1, `DAY#<date>#`). No Scan.
+`CONTRACT#` ≤ the day) and one Query for that day's request and absence days (gsi1, `DAY#<date>#`).
+No Scan. The contract Query is the one that grows: it reads every contract the group ever had that
+started by that day (ended ones are filtered here), so its size follows the group's history (a few
+hundred rows after years), not the day. Whether the location is open that day is the callers' check
+(availability, submission and approval read the location's closing days), which keeps this at three
+calls; on a closed day the numbers describe the contracts, not a day anyone comes.
 """
 
 from __future__ import annotations

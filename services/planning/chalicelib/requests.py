@@ -3,25 +3,40 @@
 A request is paid entirely with swap hours or entirely on invoice. Swap hours are held at submission
 (`ledger.hold_days`: enough hours valid on each requested date, or nothing is held), spent on
 approval, released on rejection, cancellation or expiry. The hold is the serialization point: a
-spend after a release (or the reverse) fails, so of an approval racing a cancellation or the expiry
-exactly one wins and the other gets 409. Every status change writes the request and its days in one
-transaction conditioned on `status = pending` and `version`, with its event.
+spend after a release (or the reverse) fails, so of an approval racing a cancellation, a rejection
+or the expiry exactly one wins and the other gets 409. Every status change writes the request and
+its days in one transaction conditioned on `status = pending` and `version`, with its event. So a
+spent hold always ends in an approved request, a released one never does.
 
 Ledger operation ids are derived from the request (`hold.<id>`, `spend.<id>`, `release.<id>`), so a
-retried call repeats nothing. Crash windows and how they heal:
-- the request write fails: the hold is released at once (compensation). Only a process that stops
-  between the hold and the write leaves hours held for a request that does not exist; they show as
-  held in the balance. Healing that needs an index of holds by day (not built yet: a known gap).
-- hold spent, request still pending (stopped between the two): approving again completes it (the
+retried call repeats nothing, and the expiry job releasing what a cancellation already released
+changes nothing.
+
+Crash windows and how they heal:
+- Between holding the hours and writing the request. Before the hold, a submission writes a marker
+  row (`REQ_SUBMIT#<ulid>` in the child's partition, status `submitting`) that sits in the expiry index
+  at now + `SUBMISSION_GRACE`; the request's transaction deletes it on condition that it is still
+  `submitting`. If that write is refused or fails, the hold is released at once (compensation) and
+  the marker dropped. If the process stops in between, the marker remains: when its moment comes
+  the expiry job claims it (`submitting` → `abandoned`, conditional, so a submission still running
+  can no longer commit), releases whatever was held under that request id (nothing, if the process
+  stopped before the hold) and deletes the marker. The grace (15 minutes, Lambda's longest run)
+  makes sure no live submission is claimed. Left: hours held up to 15 minutes (plus the job's
+  5-minute period) longer than needed, visible as held in the balance meanwhile.
+- Hold spent, request still pending (stopped between the two): approving again completes it (the
   spend repeats as a no-op); the expiry job, finding the hold spent, completes the approval too.
+- Hold released, request still pending (a rejection or cancellation stopped between the two): an
+  approval then fails on the hold (409); the request expires at its moment, the job's release
+  repeating the earlier one as a no-op.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 
 from chalicelib import care, days, events, ledger, request_ids
 from chalicelib.store import BillableItem, ContractItem, DayItem, RequestItem
@@ -31,6 +46,10 @@ from portal_common.outbox import Changes, Outbox
 
 EXPIRY_INDEX = "_REQ_EXPIRY"
 PENDING = "pending"
+SUBMITTING, ABANDONED = "submitting", "abandoned"
+MARKER = "REQ_SUBMIT#"  # not "REQ#": the overview's prefix queries never see a marker
+SUBMISSION_GRACE = timedelta(minutes=15)  # ≥ the longest a submission can run (Lambda's maximum)
+log = logging.getLogger("planning.requests")
 
 
 def utc_key(moment: datetime) -> str:
@@ -59,6 +78,43 @@ def _event_days(lines: list[dict[str, Any]]) -> list[events.DayLine]:
             for d in lines]
 
 
+def _conflict(msg: str) -> errors.Conflict:
+    return errors.Conflict(code="not_pending", errors=[{"loc": ["path", "request_id"], "msg": msg}])
+
+
+def lapses_at(request: RequestItem) -> datetime | None:
+    """The moment a pending request lapses (its key in the expiry index), None once decided."""
+    if not request.gsi2sk:
+        return None
+    return datetime.strptime(request.gsi2sk.split("#", 1)[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _marker(tenant: str, child_id: str, ulid: str, request_id: str, user_id: str, role: str) -> RequestItem:
+    claim_at = clock.now() + SUBMISSION_GRACE
+    return RequestItem(store.key(tenant, "CHILD", child_id), f"{MARKER}{ulid}", request_id=request_id,
+                       child_id=child_id, kind="extra", status=SUBMITTING, group_id="-", location_id="-",
+                       created_at=clock.now().isoformat(), created_by=user_id, created_by_role=role, version=0,
+                       gsi2pk=EXPIRY_INDEX, gsi2sk=f"{utc_key(claim_at)}#{tenant}#{request_id}")
+
+
+def _drop(marker: RequestItem) -> None:
+    try:
+        marker.delete(condition=RequestItem.status == SUBMITTING)
+    except DeleteError:
+        pass  # the expiry job claimed it: it finishes the clean-up
+
+
+def _written(request: RequestItem) -> bool | None:
+    """Whether the request's transaction went through (after an error that does not say); None: unknown."""
+    try:
+        RequestItem.get(request.pk, request.sk, consistent_read=True)
+        return True
+    except RequestItem.DoesNotExist:
+        return False
+    except PynamoDBException:
+        return None
+
+
 def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem, lines: list[dict[str, Any]],
            payment: str, expires_at: datetime | None, comment: str | None, user_id: str, role: str,
            kind: str = "extra") -> RequestItem:
@@ -67,9 +123,16 @@ def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem
     ulid = request_ids.parse(ulid_request)[1]
     first = lines[0]
     lapses = expires_at or clock.at(date.fromisoformat(first["date"]), first["start"])
+    marker = None
     if payment == "swap_hours":
-        ledger.hold_days(tenant, child_id, f"hold.{ulid_request}", ulid_request,
-                         [(d["date"], care.Minutes(d["minutes"])) for d in lines])
+        marker = _marker(tenant, child_id, ulid, ulid_request, user_id, role)
+        marker.save(RequestItem.pk.does_not_exist())
+        try:
+            ledger.hold_days(tenant, child_id, f"hold.{ulid_request}", ulid_request,
+                             [(d["date"], care.Minutes(d["minutes"])) for d in lines])
+        except errors.Problem:  # refused (not enough hours, busy): nothing was held
+            _drop(marker)
+            raise
     group_id, location_id = contract.group_id, contract.location_id
     request = RequestItem(
         store.key(tenant, "CHILD", child_id), f"REQ#{ulid}", request_id=ulid_request, child_id=child_id, kind=kind,
@@ -80,6 +143,8 @@ def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem
         gsi2pk=EXPIRY_INDEX, gsi2sk=f"{utc_key(lapses)}#{tenant}#{ulid_request}")
     ch = Changes(outbox, tenant, "planning")
     ch.save(request, RequestItem.pk.does_not_exist())
+    if marker is not None:
+        ch.delete(marker, RequestItem.status == SUBMITTING)  # refused once the expiry job claimed it
     for line in lines:
         pk, sk = days.key(tenant, child_id, line["date"], ulid_request)
         gpk, gsk = days.group_key(tenant, group_id, line["date"], child_id, ulid_request)
@@ -93,8 +158,11 @@ def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem
     try:
         ch.commit()
     except Exception:
-        if payment == "swap_hours":  # give the hours back: the request was never written
+        # Give the hours back when the request was surely not written; when that is unknown, the
+        # marker (still there exactly when nothing was written) leads the expiry job to them.
+        if marker is not None and _written(request) is False:
             ledger.release(tenant, child_id, f"release.{ulid_request}", ulid_request)
+            _drop(marker)
         raise
     return request
 
@@ -137,54 +205,104 @@ def transition(outbox: Outbox, tenant: str, request: RequestItem, status: str, *
     try:
         ch.commit()
     except TransactWriteError:
-        raise errors.Conflict(code="not_pending", errors=[{"loc": ["path", "request_id"],
-                                                          "msg": "the request was decided meanwhile"}]) from None
+        raise _conflict("the request was decided meanwhile") from None
     return RequestItem.get(request.pk, request.sk, consistent_read=True)
 
 
 def require_pending(request: RequestItem) -> None:
     if request.status != PENDING:
-        raise errors.Conflict(code="not_pending", errors=[{"loc": ["path", "request_id"],
-                                                          "msg": f"the request is {request.status}"}])
+        raise _conflict(f"the request is {request.status}")
+
+
+def require_open(outbox: Outbox, tenant: str, request: RequestItem) -> None:
+    """Pending and not past its expiry moment; one that lapsed is expired now (the job runs every 5
+    minutes; a decision in between must not revive it) and answers 409."""
+    require_pending(request)
+    moment = lapses_at(request)
+    if moment is not None and moment <= clock.now():
+        _expire(outbox, tenant, request)
+        raise _conflict("the request lapsed at its expiry moment")
 
 
 def approve(outbox: Outbox, tenant: str, request: RequestItem, contract: ContractItem, user_id: str,
             reason: str | None) -> RequestItem:
-    require_pending(request)
+    require_open(outbox, tenant, request)
     extra: list[Any] = []
     if request.payment == "swap_hours":
-        ledger.spend(tenant, request.child_id, f"spend.{request.request_id}", request.request_id)
+        try:
+            ledger.spend(tenant, request.child_id, f"spend.{request.request_id}", request.request_id)
+        except HoldSettled:  # released by a rejection, cancellation or the expiry: that one won
+            raise _conflict("the request was closed meanwhile") from None
     else:
         extra = billables(tenant, request, contract)
     return transition(outbox, tenant, request, "approved", user_id=user_id, reason=reason, extra=extra)
 
 
+def _release(tenant: str, request: RequestItem) -> None:
+    """Give a request's held hours back (raises HoldSettled when an approval spent them)."""
+    if request.payment != "swap_hours":
+        return
+    try:
+        ledger.release(tenant, request.child_id, f"release.{request.request_id}", request.request_id)
+    except HoldNotFound:
+        log.warning("a swap-hour request without a hold", extra={"request_id": request.request_id})
+
+
 def release_and_close(outbox: Outbox, tenant: str, request: RequestItem, status: str, user_id: str | None,
                       reason: str | None = None) -> RequestItem:
-    """Reject, cancel or expire: give the held hours back, then close the request."""
-    require_pending(request)
-    if request.payment == "swap_hours":
-        ledger.release(tenant, request.child_id, f"release.{request.request_id}", request.request_id)
+    """Reject or cancel: give the held hours back, then close the request."""
+    require_open(outbox, tenant, request)
+    try:
+        _release(tenant, request)
+    except HoldSettled:  # an approval spent them first: it wins
+        raise _conflict("the request was approved meanwhile") from None
     return transition(outbox, tenant, request, status, user_id=user_id, reason=reason)
 
 
-def expire_due(outbox: Outbox, now: datetime) -> int:
-    """Expire every pending request whose moment has come; safe when runs overlap (each counted once)."""
-    expired = 0
-    due = RequestItem.gsi2.query(EXPIRY_INDEX, RequestItem.gsi2sk <= f"{utc_key(now)}~")
-    for item in due:
-        tenant = item.pk.split(store.SEPARATOR)[0]
-        if item.status != PENDING:
-            continue
+def _expire(outbox: Outbox, tenant: str, request: RequestItem) -> bool:
+    """pending → expired, hours released; False when something else closed it first (counted there)."""
+    try:
+        _release(tenant, request)
+    except HoldSettled:
+        # The hold was spent by an approval that stopped before its last write: complete it.
         try:
-            release_and_close(outbox, tenant, item, "expired", None)
+            transition(outbox, tenant, request, "approved", user_id=request.decided_by)
+        except errors.Conflict:
+            pass
+        return False
+    try:
+        transition(outbox, tenant, request, "expired", user_id=None)
+    except errors.Conflict:
+        return False  # another run, a decision or a cancellation got there first
+    return True
+
+
+def _heal_abandoned(tenant: str, marker: RequestItem) -> None:
+    """A submission that stopped between its hold and its request: claim it, give the hours back, drop it."""
+    if marker.status == SUBMITTING:
+        try:
+            marker.update([RequestItem.status.set(ABANDONED)], condition=RequestItem.status == SUBMITTING)
+        except UpdateError:
+            return  # the submission completed, or another run claimed it (and finishes it)
+    try:
+        ledger.release(tenant, marker.child_id, f"release.{marker.request_id}", marker.request_id)
+    except HoldNotFound:
+        pass  # it stopped before holding anything
+    log.warning("released the hours of an abandoned submission", extra={"request_id": marker.request_id})
+    try:
+        marker.delete(condition=RequestItem.status == ABANDONED)
+    except DeleteError:
+        pass  # an overlapping run deleted it
+
+
+def expire_due(outbox: Outbox, now: datetime) -> int:
+    """Expire every pending request whose moment has come (and heal abandoned submissions); safe when
+    runs overlap: each request is expired, counted and announced once. One Query on the sparse index."""
+    expired = 0
+    for item in RequestItem.gsi2.query(EXPIRY_INDEX, RequestItem.gsi2sk <= f"{utc_key(now)}~"):
+        tenant = item.pk.split(store.SEPARATOR)[0]
+        if item.sk.startswith(MARKER):
+            _heal_abandoned(tenant, item)
+        elif item.status == PENDING and _expire(outbox, tenant, item):
             expired += 1
-        except HoldSettled:
-            # The hold was spent by an approval that stopped before its last write: complete it.
-            try:
-                transition(outbox, tenant, item, "approved", user_id=item.decided_by)
-            except errors.Conflict:
-                pass
-        except (errors.Conflict, HoldNotFound):
-            continue  # another run (or a decision) got there first
     return expired

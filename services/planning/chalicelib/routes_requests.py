@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib import capacity, care, child_access, closures, days, opening_days, request_ids, requests, settings
+from chalicelib import flex as flex_rules
 from chalicelib.api_overview import OverviewItem
 from chalicelib.api_requests import AvailabilityOption, AvailabilityOut, AvailabilityQuery, DecisionIn, RequestIn
 from chalicelib.overview import overview_item
 from chalicelib.store import ContractItem
-from portal_common import clock, errors
+from portal_common import clock, errors, i18n
 from portal_common.authz import Role
 from portal_common.outbox import Outbox
 from portal_common.service import PortalApp, Req
 
 OPENS, CLOSES = care.PARTS[care.WHOLE_DAY]
+# The `detail` of every refusal these routes give, in Dutch and English (`code` stays the machine's key).
+TEXTS = {f"planning.request.{code}": {"nl": nl, "en": en} for code, nl, en in (
+    ("too_many_days", "Er staan te veel dagen in deze aanvraag.", "This request has too many days."),
+    ("date_out_of_range", "Een dag ligt te vroeg of te ver vooruit.", "A day is too soon or too far ahead."),
+    ("no_contract", "Uw kind heeft op een gevraagde dag geen contract.", "Your child has no contract on a day asked."),
+    ("end_before_start", "Een dag moet eindigen na het begin.", "A day must end after it starts."),
+    ("outside_opening_hours", "Opvang kan tussen 07:30 en 18:30.", "Care is possible between 07:30 and 18:30."),
+    ("closed", "De locatie is op een gevraagde dag gesloten.", "The location is closed on a day asked."),
+    ("already_attends", "Uw kind komt op een gevraagde dag al.", "Your child already comes on a day asked."),
+    ("no_capacity", "Er is geen plaats meer in de groep.", "There is no free place in the group."),
+    ("expiry_in_the_past", "Het vervalmoment is al voorbij.", "The expiry moment has already passed."),
+    ("expiry_after_first_day", "Het vervalmoment moet voor de eerste dag liggen.",
+     "The expiry moment must come before the first day."),
+    ("staff_requests_are_invoiced", "Een aanvraag van een medewerker wordt altijd gefactureerd.",
+     "A request entered by staff is always invoiced."),
+    ("not_enough_swap_hours", "Er zijn niet genoeg geldige ruiluren.", "There are not enough valid swap hours."),
+    ("not_pending", "Deze aanvraag is niet meer in behandeling.", "This request is no longer pending."),
+    ("ledger_busy", "Probeer het zo nog eens.", "Please try again in a moment."),
+)}
+i18n.register(TEXTS)
+
+
+def _bilingual(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a refusal the Dutch or English detail for its code, in the reader's language."""
+    @functools.wraps(view)
+    def wrapped(req: Req, **params: str) -> Any:
+        try:
+            return view(req, **params)
+        except errors.Problem as problem:
+            key = f"planning.request.{problem.code}"
+            if not problem.detail_key and i18n.has(key):
+                problem.detail_key = key
+            raise
+    return wrapped
 
 
 def _problem(problems: list[tuple[int, str, str]]) -> None:
@@ -24,25 +61,37 @@ def _problem(problems: list[tuple[int, str, str]]) -> None:
             {"loc": ["body", "days", index, "date"], "msg": msg, "code": code} for index, code, msg in problems])
 
 
-def check_days(tenant: str, body: RequestIn, child_contracts: list[ContractItem]) -> ContractItem:
-    """Every rule a requested day must meet; all problems at once (422), else the governing contract."""
+def check_days(tenant: str, body: Any, child_contracts: list[ContractItem], *, flex: bool = False) -> ContractItem:
+    """Every rule a requested day must meet; all problems at once (422), else the governing contract.
+
+    Extra days: from tomorrow up to the request window (settings). Flex days: from the first month
+    still open (month M closes when month M-1 begins) up to a year ahead, on a flex contract."""
     rules, today = settings.load(tenant), clock.today()
     first, last = body.days[0].date, body.days[-1].date
     if len(body.days) > rules.request_max_days:
         raise errors.Unprocessable(code="too_many_days", errors=[
             {"loc": ["body", "days"], "msg": f"at most {rules.request_max_days} days in one request"}])
-    earliest, latest = today + timedelta(days=rules.request_min_days_ahead), today + timedelta(
-        days=rules.request_max_days_ahead)
+    if flex:
+        earliest, latest = flex_rules.first_open_month(today), today + timedelta(days=365)
+        usable = flex_rules.flex_contracts(child_contracts)
+        if not usable:
+            raise errors.Unprocessable(code="no_flex_contract", errors=[
+                {"loc": ["body", "child_id"], "msg": "the child has no flex contract"}])
+    else:
+        earliest = today + timedelta(days=rules.request_min_days_ahead)
+        latest = today + timedelta(days=rules.request_max_days_ahead)
+        usable = child_contracts
     booked = {d.date for d in days.of_child(tenant, body.child_id, first, last) if d.kind in ("extra", "flex")}
     problems: list[tuple[int, str, str]] = []
     governing: ContractItem | None = None
     for index, day in enumerate(body.days):
-        contract = child_access.on(child_contracts, day.date)
+        contract = child_access.on(usable, day.date)
         if not earliest <= day.date <= latest:
-            problems.append((index, "date_out_of_range", f"from {earliest} up to {latest}"))
+            code = "flex_deadline_passed" if flex and day.date < earliest else "date_out_of_range"
+            problems.append((index, code, f"from {earliest} up to {latest}"))
             continue
         if contract is None:
-            problems.append((index, "no_contract", "the child has no contract on this date"))
+            problems.append((index, "no_contract", "the child has no (flex) contract on this date"))
             continue
         governing = governing or contract
         if not care.wall_minutes(day.start) < care.wall_minutes(day.end):
@@ -111,6 +160,7 @@ def availability(tenant: str, child_contracts: list[ContractItem], child_id: str
 def register(app: PortalApp, outbox: Outbox) -> None:
     @app.endpoint("/requests", "POST", action="child.request.create", body=RequestIn, response=OverviewItem,
                   status=201, summary="Request extra days for a child, paid with swap hours or on invoice")
+    @_bilingual
     def submit(req: Req) -> OverviewItem:
         body: RequestIn = req.body
         principal = req.principal
@@ -127,12 +177,13 @@ def register(app: PortalApp, outbox: Outbox) -> None:
 
     @app.endpoint("/requests/{request_id}/decision", "POST", action="child.request.decide", body=DecisionIn,
                   response=OverviewItem, summary="Approve or reject a pending request (staff of the group, manager)")
+    @_bilingual
     def decide(req: Req, request_id: str) -> OverviewItem:
         tenant, body = req.principal.tenant, req.body
         child_id = request_ids.parse(request_id)[0]
         child_contracts = child_access.authorize_child(req, child_id)
         item = requests.get(tenant, request_id)
-        requests.require_pending(item)
+        requests.require_open(outbox, tenant, item)
         if body.decision == "reject":
             return overview_item(requests.release_and_close(outbox, tenant, item, "rejected", req.principal.user_id,
                                                             body.reason))
@@ -140,7 +191,10 @@ def register(app: PortalApp, outbox: Outbox) -> None:
             day = date.fromisoformat(line["date"])
             free = capacity.free_places(tenant, item.group_id, day, exclude_request=item.request_id)
             closed = opening_days.closure(day, closures.of_location(tenant, item.location_id, day, day))
-            if closed is not None or not capacity.has_room(free, line["start"], line["end"]):
+            if closed is not None:
+                raise errors.Conflict(code="closed", errors=[
+                    {"loc": ["path", "request_id"], "msg": f"the location is closed on {line['date']}"}])
+            if not capacity.has_room(free, line["start"], line["end"]):
                 raise errors.Conflict(code="no_capacity", errors=[
                     {"loc": ["path", "request_id"], "msg": f"no free place on {line['date']} any more"}])
         contract = child_access.on(child_contracts, date.fromisoformat(item.days[0]["date"])) or child_access.latest(
@@ -149,6 +203,7 @@ def register(app: PortalApp, outbox: Outbox) -> None:
 
     @app.endpoint("/requests/{request_id}/cancel", "POST", action="child.request.cancel", response=OverviewItem,
                   summary="Cancel one's own pending request (its swap hours come back)")
+    @_bilingual
     def cancel(req: Req, request_id: str) -> OverviewItem:
         tenant = req.principal.tenant
         child_access.authorize_child(req, request_ids.parse(request_id)[0])
@@ -157,6 +212,7 @@ def register(app: PortalApp, outbox: Outbox) -> None:
 
     @app.endpoint("/availability", "GET", action="child.availability.read", query=AvailabilityQuery,
                   response=AvailabilityOut, summary="Parts of a day with a free place in the child's group")
+    @_bilingual
     def get_availability(req: Req) -> AvailabilityOut:
         query: AvailabilityQuery = req.query
         child_contracts = child_access.authorize_child(req, query.child_id)

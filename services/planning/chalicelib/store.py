@@ -15,6 +15,7 @@
 | organisation settings | `<t>#ORG` | `SETTINGS` | | |
 | calendar feed of a guardian | `<t>#USER#<user>` | `FEED` | | |
 | feed secret (SHA-256 of the URL's secret) | `_FEED#<sha256>` | `_` | | |
+| flex-hours pot of a year | `<t>#CHILD#<child>` | `FLEXPOT#<year>` | | |
 | billable item (invoice-paid day) | `<t>#BILL#<yyyy-mm>` | `<child>#<request>#<date>` | | |
 
 The swap-hour ledger (`ledger.py`) keeps one child's lots, holds and operations in one partition, told
@@ -224,3 +225,18 @@ class FeedSecretItem(PlanningItem):
 
     tenant = UnicodeAttribute()
     user_id = UnicodeAttribute()
+
+
+class FlexPotItem(PlanningItem):
+    """A child's flex-hours pot for one calendar year (`<t>#CHILD#<child>` / `FLEXPOT#<year>`).
+
+    free + held + used = total, in minutes. Holds and settlements are relative updates with conditions
+    (`free_min >= m`, `held_min >= m`), written in the same transaction as the request they belong to.
+    `total_min` follows the flex contracts: each hold first moves `free_min` by the change in total.
+    """
+
+    year = NumberAttribute()
+    total_min = NumberAttribute()
+    free_min = NumberAttribute()
+    held_min = NumberAttribute(default=0)
+    used_min = NumberAttribute(default=0)
