@@ -47,7 +47,9 @@ def test_an_absence_in_time_earns_the_days_hours_and_cancels_the_care(world, par
     [child] = body["children"]
     assert [(d["date"], d["outcome"], d["valid_until"]) for d in child["days"]] == [
         ("2026-11-30", "earned", "2027-11-30"), ("2026-12-02", "earned", "2027-12-02")]
-    assert body["skipped"] == []
+    # Noor comes on Mondays and Wednesdays: the other weekdays are named, the weekend is not.
+    assert body["skipped"] == [{"child_id": "child-noor", "date": day, "reason": "not_contracted"}
+                               for day in ("2026-12-01", "2026-12-03", "2026-12-04")]
     hours = swap(world, parent)
     assert hours["balance_hours"] == 22.0 and hours["available_hours"] == 22.0 and hours["held_hours"] == 0
     assert [e["kind"] for e in hours["entries"]] == ["earned", "earned"]
@@ -79,7 +81,11 @@ def test_tomorrow_is_late_and_holidays_are_skipped_for_every_child_at_once(world
     assert both.status_code == 201, both.json
     per_child = {c["child_id"]: [d["date"] for d in c["days"]] for c in both.json["children"]}
     assert per_child == {"child-noor": ["2026-12-21", "2026-12-23"], "child-daan": ["2026-12-21", "2026-12-23"]}
-    assert both.json["skipped"] == [{"child_id": "child-daan", "date": "2026-12-25", "reason": "closed"}]
+    # Christmas is a Friday: Daan would have come (closed), Noor would not (not contracted).
+    skipped = {(s["child_id"], s["date"]): s["reason"] for s in both.json["skipped"]}
+    assert skipped == {("child-daan", "2026-12-25"): "closed", ("child-noor", "2026-12-25"): "not_contracted",
+                       **{(child, day): "not_contracted" for child in ("child-noor", "child-daan")
+                          for day in ("2026-12-22", "2026-12-24")}}
     assert both.json["swap_hours_earned"] == 44.0
     ids = {c["request_id"] for c in both.json["children"]}
     assert len(ids) == 2 and all(i.endswith(both.json["id"]) for i in ids)
@@ -91,7 +97,8 @@ def test_reporting_the_same_days_again_changes_nothing(world, parent):
     assert again.status_code == 422 and again.json["code"] == "no_care_days"
     wider = absent(world, parent, ["child-noor"], "2026-11-30", "2026-12-02").json
     assert [d["date"] for d in wider["children"][0]["days"]] == ["2026-12-02"]
-    assert wider["skipped"] == [{"child_id": "child-noor", "date": "2026-11-30", "reason": "already_reported"}]
+    assert wider["skipped"] == [{"child_id": "child-noor", "date": "2026-11-30", "reason": "already_reported"},
+                                {"child_id": "child-noor", "date": "2026-12-01", "reason": "not_contracted"}]
     assert swap(world, parent)["balance_hours"] == 22.0
 
 
@@ -183,3 +190,56 @@ def test_the_notice_counts_real_hours_across_the_daylight_saving_weekend(world, 
     parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
     late = absent(world, parent, ["child-daan"], "2027-11-01", "2027-11-01").json
     assert late["swap_hours_earned"] == 0 and late["children"][0]["days"][0]["outcome"] == "late"
+
+
+def test_today_can_be_reported_but_earns_nothing_and_yesterday_cannot(world, clock):
+    clock.set(datetime(2026, 11, 30, 6, 0, tzinfo=business_clock.AMSTERDAM))  # Monday, care at 07:30
+    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    today = absent(world, parent, ["child-noor"], "2026-11-30", "2026-11-30")
+    assert today.status_code == 201, today.json
+    [day] = today.json["children"][0]["days"]
+    assert day["outcome"] == "late" and day["hours_deregistered"] == 11.0 and day["swap_hours_earned"] == 0
+    assert day["valid_until"] is None
+    yesterday = absent(world, parent, ["child-daan"], "2026-11-29", "2026-11-30")
+    assert yesterday.status_code == 422 and yesterday.json["code"] == "in_the_past"
+    assert swap(world, parent, "child-daan")["entries"] == []
+
+
+def test_a_location_closing_day_is_skipped_and_the_comment_is_kept(world, parent):
+    manager = demo_login_header(world, "manager@demo.ouderportaal.nl")
+    closing = world.put("/planning/admin/locations/loc-zonnebloem/closures/2026-12-09", headers=manager,
+                        json={"description": "Studiedag"})
+    assert closing.status_code == 201, closing.json
+    answer = absent(world, parent, ["child-noor"], "2026-12-07", "2026-12-09", reason="other",
+                    comment="Naar oma in Groningen")
+    assert answer.status_code == 201, answer.json
+    assert [d["date"] for d in answer.json["children"][0]["days"]] == ["2026-12-07"]
+    assert {s["date"]: s["reason"] for s in answer.json["skipped"]} == {"2026-12-08": "not_contracted",
+                                                                          "2026-12-09": "closed"}
+    assert answer.json["swap_hours_earned"] == 11.0
+    overview = world.get("/planning/requests?child_id=child-noor", headers=parent)
+    assert overview.status_code == 200, overview.json
+    [item] = overview.json["items"]
+    assert (item["kind"], item["status"], item["comment"]) == ("absence", "reported", "Naar oma in Groningen")
+    assert item["id"] == answer.json["children"][0]["request_id"]
+
+
+def test_only_days_within_a_contract_are_absences(world):
+    tess = demo_login_header(world, "parent9@demo.ouderportaal.nl")  # Mondays and Fridays until 31 July 2027
+    answer = absent(world, tess, ["child-tess"], "2027-07-30", "2027-08-06", reason="holiday")
+    assert answer.status_code == 201, answer.json
+    assert [d["date"] for d in answer.json["children"][0]["days"]] == ["2027-07-30"]
+    assert {s["date"] for s in answer.json["skipped"] if s["reason"] == "not_contracted"} == {
+        "2027-08-02", "2027-08-03", "2027-08-04", "2027-08-05", "2027-08-06"}
+    flex = demo_login_header(world, "parent6@demo.ouderportaal.nl")  # Mila: flex, no fixed weekdays
+    refused = absent(world, flex, ["child-mila"], "2026-11-30", "2026-12-04")
+    assert refused.status_code == 422 and refused.json["code"] == "no_care_days"
+
+
+def test_a_child_planning_has_no_contract_for_is_not_found(world, tokens, bus):
+    ghost = tokens.header(role="parent", user_id="user-parent1", children=("child-noor", "child-ghost"))
+    answer = absent(world, ghost, ["child-noor", "child-ghost"], "2026-11-30", "2026-11-30")
+    assert answer.status_code == 404
+    assert world.get("/planning/swap-hours?child_id=child-ghost", headers=ghost).status_code == 404
+    assert not [e for e in bus.published if e.type == "planning.absence.reported"]
+    assert swap(world, ghost)["entries"] == []

@@ -24,7 +24,7 @@ from portal_common.events import Envelope
 REASONS = {"sick": {"nl": "ziek", "en": "sick"}, "holiday": {"nl": "vakantie", "en": "holiday"},
            "other": {"nl": "overig", "en": "other"}}
 STATUSES = {"approved": {"nl": "goedgekeurd", "en": "approved"}, "rejected": {"nl": "afgewezen", "en": "rejected"},
-            "expired": {"nl": "verlopen", "en": "expired"}}
+            "expired": {"nl": "verlopen", "en": "not decided in time"}}  # "was expired" reads oddly
 LATE = {"nl": "te laat gemeld: geen ruiluren", "en": "reported late: no swap hours"}
 EARNED = {"nl": "{hours} ruiluur, te gebruiken t/m {until}", "en": "{hours} swap hours, usable until {until}"}
 

@@ -1,10 +1,11 @@
 """Reporting a child absent: which days are deregistered, what swap hours they earn, what is written.
 
-Only contracted, open days are absences (national holidays and the location's own closing days are
-skipped and named; days without contracted care are simply not part of the absence). A day already
-reported is skipped, so reporting a range twice changes nothing. Hours are earned per
-`swap_rules.assess_absence`: reported at least the organisation's notice hours (24 by default) before
-that day's care starts; a later report is accepted and earns nothing.
+Only contracted, open days are absences. The other weekdays of the range are skipped and named:
+`closed` (a national holiday or the location's own closing day on which the child would have come),
+`not_contracted` (no care that day: another weekday, or outside the contracts), `already_reported`
+(a live absence exists, so reporting a range twice changes nothing). Weekends are left out silently.
+Hours are earned per `swap_rules.assess_absence`: reported at least the organisation's notice hours
+(24 by default) before that day's care starts; a later report is accepted and earns nothing.
 
 Writes, per child, in one transaction: the absence (`RequestItem`, kind `absence`), its days
 (`DayItem`, status `reported`) and `planning.absence.reported`. The swap hours are earned right after
@@ -42,17 +43,20 @@ def assess(child_contracts: list[ContractItem], first: date, last: date, reporte
     accepted: list[Assessed] = []
     skipped: list[tuple[date, str]] = []
     for day in opening_days.days_between(first, last):
+        if day.isoweekday() > 5:
+            continue  # the locations are closed at weekends: nothing to deregister, nothing worth naming
         contract = child_access.on(child_contracts, day)
         if contract is None:
+            skipped.append((day, "not_contracted"))
             continue
         outcome = swap_rules.assess_absence(day, reported_at, days=contract.days, contract_start=contract.start,
                                             contract_end=contract.end, location_closures=closures,
                                             settings=settings.swap)
         if outcome.outcome == swap_rules.NOT_CONTRACTED:
+            skipped.append((day, "not_contracted"))
             continue
         if outcome.outcome == swap_rules.CLOSED:
-            if outcome.closed != opening_days.WEEKEND:
-                skipped.append((day, "closed"))
+            skipped.append((day, "closed"))
             continue
         if day.isoformat() in already:
             skipped.append((day, "already_reported"))

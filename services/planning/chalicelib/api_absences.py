@@ -52,7 +52,8 @@ class AbsenceChildOut(Out):
 class SkippedDay(Out):
     child_id: str
     date: str
-    reason: Literal["closed", "already_reported"]
+    reason: Literal["not_contracted", "closed", "already_reported"] = Field(
+        description="not_contracted: no care that day; closed: a holiday or closing day; already_reported")
 
 
 class AbsenceOut(Out):
@@ -60,7 +61,7 @@ class AbsenceOut(Out):
     hours_deregistered: float
     swap_hours_earned: float
     children: list[AbsenceChildOut]
-    skipped: list[SkippedDay] = Field(description="contracted days that were not deregistered, and why")
+    skipped: list[SkippedDay] = Field(description="weekdays of the range that were not deregistered, and why")
 
 
 class SwapHoursQuery(Query):
@@ -73,7 +74,8 @@ class SwapEntryOut(Out):
     hours: float
     valid_until: str | None
     at: str
-    ref: str | None
+    ref: str | None = Field(description="the absence that earned the hours, or the request they were held, "
+                                        "released or spent for")
 
 
 class SwapLotOut(Out):

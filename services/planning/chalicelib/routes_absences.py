@@ -82,6 +82,8 @@ def register(app: PortalApp, outbox: Outbox) -> None:
             raise errors.Unprocessable(code="date_out_of_range", errors=[{"loc": ["query", "date"],
                                                                          "msg": "within three years of today"}])
         found = balance(req.principal.tenant, query.child_id, on)
+        # An expiry names the lot it emptied; a parent knows the absence that earned those hours.
+        earned_by = {lot.lot_id: lot.source for lot in found.lots}
         return SwapHoursOut(
             child_id=query.child_id, date=on.isoformat(), balance_hours=_hours(found.balance_minutes),
             available_hours=_hours(found.available_minutes), held_hours=_hours(found.held_minutes),
@@ -90,4 +92,6 @@ def register(app: PortalApp, outbox: Outbox) -> None:
                   for lot in found.lots if lot.remaining_minutes > 0 or lot.valid_until >= on - timedelta(days=31)],
             entries=[SwapEntryOut(kind=e.kind, hours=_hours(e.minutes),
                                   valid_until=e.valid_until.isoformat() if e.valid_until else None,
-                                  at=e.at.isoformat(), ref=e.ref) for e in reversed(found.entries)])
+                                  at=e.at.isoformat(),
+                                  ref=(earned_by.get(e.lot_id or "") or e.ref) if e.kind == "expired" else e.ref)
+                     for e in reversed(found.entries)])
