@@ -13,7 +13,7 @@ import pytest
 
 from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
-from portal_common import store
+from portal_common import errors, store
 from tests.auth_helpers import demo_login_header, run_schedule
 
 TUESDAY = "2026-12-01"
@@ -176,23 +176,33 @@ def test_malformed_requests_are_refused(world, parent, body, status):
 
 def test_request_routes_refuse_other_families_other_groups_and_other_tenants(world, earned, staff, tokens, bus):
     own = ask(world, earned).json
+    published = len(bus.published)
     other_family = demo_login_header(world, "parent4@demo.ouderportaal.nl")
     other_group = demo_login_header(world, "staff2@demo.ouderportaal.nl")
     other_tenant = tokens.header(tenant="other", role="staff", user_id="user-staff1", groups=("grp-rupsen",))
-    for headers in (other_family, other_group, other_tenant):
-        assert ask(world, headers, payment="invoice").status_code == 404
-        assert world.get(f"/planning/availability?child_id=child-noor&date={TUESDAY}",
-                         headers=headers).status_code == 404
-        assert world.post(f"/planning/requests/{own['id']}/cancel", headers=headers).status_code in (403, 404)
-        assert world.post(f"/planning/requests/{own['id']}/decision", headers=headers,
-                          json={"decision": "reject"}).status_code in (403, 404)
-    # Parents never decide, staff never cancel; malformed or made-up ids are simply unknown.
+    other_tenant_parent = tokens.header(tenant="other", role="parent", user_id="user-parent1",
+                                        children=("child-noor",), groups=("grp-rupsen",))
+    # Expected answers per caller: create, availability, cancel, decision. Staff never cancel and
+    # parents never decide (403 by role, revealing nothing); everything else that is not theirs: 404.
+    for headers, expected in ((other_family, (404, 404, 404, 403)), (other_group, (404, 404, 403, 404)),
+                              (other_tenant, (404, 404, 403, 404)), (other_tenant_parent, (404, 404, 404, 403))):
+        answers = (ask(world, headers, payment="invoice").status_code,
+                   world.get(f"/planning/availability?child_id=child-noor&date={TUESDAY}", headers=headers).status_code,
+                   world.post(f"/planning/requests/{own['id']}/cancel", headers=headers).status_code,
+                   world.post(f"/planning/requests/{own['id']}/decision", headers=headers,
+                              json={"decision": "reject"}).status_code)
+        assert answers == expected
     assert world.post(f"/planning/requests/{own['id']}/decision", headers=earned,
                       json={"decision": "approve"}).status_code == 403
     assert world.post(f"/planning/requests/{own['id']}/cancel", headers=staff).status_code == 403
-    for bad in ("child-noor%23x.01KZZZZZZZZZZZZZZZZZZZZZZZ", "nonsense", "child-noor.01KZZZZZZZZZZZZZZZZZZZZZZZ"):
+    # Malformed or made-up ids are simply unknown, on both routes.
+    for bad in ("child-noor%23x.01KZZZZZZZZZZZZZZZZZZZZZZZ", "nonsense", "child-noor.01KZZZZZZZZZZZZZZZZZZZZZZZ",
+                "child-yara.01KZZZZZZZZZZZZZZZZZZZZZZZ", "%23.%23"):
         assert world.post(f"/planning/requests/{bad}/cancel", headers=earned).status_code == 404
-    assert swap(world, earned)["held_hours"] == 5.5
+        assert world.post(f"/planning/requests/{bad}/decision", headers=staff,
+                          json={"decision": "reject"}).status_code == 404
+    # Nothing was written: still held, still pending, no event.
+    assert swap(world, earned)["held_hours"] == 5.5 and len(bus.published) == published
     assert [i["status"] for i in world.get("/planning/requests", headers=earned).json["items"]] == [
         "pending", "reported"]
 
@@ -264,3 +274,64 @@ def test_parallel_submissions_against_one_balance_never_overspend(world, earned,
     assert (hours["balance_hours"], hours["available_hours"], hours["held_hours"]) == (11.0, 0, 11.0)
     pending = [i for i in world.get("/planning/requests", headers=earned).json["items"] if i["status"] == "pending"]
     assert len(pending) == 2
+
+
+@pytest.mark.parametrize("payment", ["swap_hours", "invoice"])
+@pytest.mark.parametrize("first, second", [("approve", "reject"), ("approve", "approve"), ("approve", "cancel"),
+                                           ("cancel", "approve"), ("reject", "approve")])
+def test_two_decisions_at_once_end_one_way(world, earned, services, monkeypatch, bus, payment, first, second):
+    """Both have read the request pending; they run in parallel threads. One wins, the other gets 409,
+    and the ledger, the bill and the events tell the winner's story only."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_planning_ledger import serialize_moto
+
+    planning = services["planning"]
+    lib, outbox = planning.lib, planning.app.outbox
+    request_id = ask(world, earned, payment=payment).json["id"]
+    read = lib.requests.get("demo", request_id)
+    contract = lib.contracts.contracts_of_child("demo", "child-noor")[0]
+    serialize_moto(monkeypatch)
+    start = threading.Barrier(2, timeout=10)
+    done = {"approve": "approved", "reject": "rejected", "cancel": "cancelled"}
+
+    def act(verb):
+        start.wait()
+        try:
+            if verb == "approve":
+                lib.requests.approve(outbox, "demo", read, contract, "user-staff1", None)
+            else:
+                lib.requests.release_and_close(outbox, "demo", read, done[verb], "user-staff1")
+            return done[verb]
+        except errors.Conflict as exc:  # the loser's answer is the point
+            return exc.status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(act, (first, second)))
+    [winner] = [o for o in outcomes if o != 409]
+    assert outcomes.count(409) == 1, outcomes
+    assert world.get("/planning/requests", headers=earned).json["items"][0]["status"] == winner
+    decided = [e.payload["status"] for e in bus.of_type("planning.request.decided")]
+    assert decided == [winner]
+    bills = list(lib.store.BillableItem.query(store.key("demo", "BILL", "2026-12")))
+    assert len(bills) == (1 if (winner, payment) == ("approved", "invoice") else 0)
+    entries = [e["kind"] for e in swap(world, earned)["entries"]]
+    if payment == "swap_hours":
+        assert (entries.count("spent"), entries.count("released")) == ((1, 0) if winner == "approved" else (0, 1))
+        assert swap(world, earned)["held_hours"] == 0
+
+
+def test_a_cancellation_after_an_approval_read_the_request_leaves_the_approval_nothing(world, earned, services):
+    """Interleaved by hand: staff read the request, the parent cancels, then staff approve the stale copy."""
+    lib, outbox = services["planning"].lib, services["planning"].app.outbox
+    request_id = ask(world, earned).json["id"]
+    read_by_staff = lib.requests.get("demo", request_id)
+    assert world.post(f"/planning/requests/{request_id}/cancel", headers=earned).status_code == 200
+    contract = lib.contracts.contracts_of_child("demo", "child-noor")[0]
+    with pytest.raises(errors.Conflict) as lost:
+        lib.requests.approve(outbox, "demo", read_by_staff, contract, "user-staff1", None)
+    assert (lost.value.status, lost.value.code) == (409, "not_pending")
+    hours = swap(world, earned)
+    assert (hours["available_hours"], hours["held_hours"]) == (11.0, 0)
+    assert "spent" not in [e["kind"] for e in hours["entries"]]

@@ -1,6 +1,8 @@
 """Extra-day requests: submission (with the swap-hour hold), decision, cancellation and expiry.
 
-A request is paid entirely with swap hours or entirely on invoice. Swap hours are held at submission
+A request is paid entirely with swap hours or entirely on invoice; a flex request (`kind` flex) from
+the child's flex-hours pot (`flex.py`: held in the request's own transaction, used or freed in the
+status change's; approved flex days are billed like invoice days). Swap hours are held at submission
 (`ledger.hold_days`: enough hours valid on each requested date, or nothing is held), spent on
 approval, released on rejection, cancellation or expiry. The hold is the serialization point: a
 spend after a release (or the reverse) fails, so of an approval racing a cancellation, a rejection
@@ -38,7 +40,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 
-from chalicelib import care, days, events, ledger, request_ids
+from chalicelib import care, days, events, flex, ledger, request_ids
 from chalicelib.store import BillableItem, ContractItem, DayItem, RequestItem
 from chalicelib.swap_rules import HoldNotFound, HoldSettled
 from portal_common import clock, errors, store
@@ -46,6 +48,7 @@ from portal_common.outbox import Changes, Outbox
 
 EXPIRY_INDEX = "_REQ_EXPIRY"
 PENDING = "pending"
+SWAP_HOURS, INVOICE, FLEX_POT = "swap_hours", "invoice", "flex_pot"
 SUBMITTING, ABANDONED = "submitting", "abandoned"
 MARKER = "REQ_SUBMIT#"  # not "REQ#": the overview's prefix queries never see a marker
 SUBMISSION_GRACE = timedelta(minutes=15)  # ≥ the longest a submission can run (Lambda's maximum)
@@ -117,14 +120,15 @@ def _written(request: RequestItem) -> bool | None:
 
 def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem, lines: list[dict[str, Any]],
            payment: str, expires_at: datetime | None, comment: str | None, user_id: str, role: str,
-           kind: str = "extra") -> RequestItem:
-    """Hold the hours (swap-hour payment), then write the request, its days and its event."""
+           kind: str = "extra", contracts: list[ContractItem] | None = None) -> RequestItem:
+    """Hold the hours (swap-hour payment), then write the request, its days and its event (and, for a
+    flex request, the pot's hold: `contracts` are the child's, which give the pot its size)."""
     ulid_request = request_ids.new(child_id)
     ulid = request_ids.parse(ulid_request)[1]
     first = lines[0]
     lapses = expires_at or clock.at(date.fromisoformat(first["date"]), first["start"])
     marker = None
-    if payment == "swap_hours":
+    if payment == SWAP_HOURS:
         marker = _marker(tenant, child_id, ulid, ulid_request, user_id, role)
         marker.save(RequestItem.pk.does_not_exist())
         try:
@@ -155,16 +159,29 @@ def submit(outbox: Outbox, tenant: str, *, child_id: str, contract: ContractItem
         request_id=ulid_request, kind=kind, child_id=child_id, group_id=group_id, location_id=location_id,
         requested_by=user_id, requested_by_role=role, payment=payment, days=_event_days(lines),
         expires_at=request.expires_at, comment=comment))
+    if payment == FLEX_POT:
+        flex.stage_hold(ch, tenant, child_id, lines, contracts or [contract])  # 422 when the pot is short
     try:
         ch.commit()
+    except TransactWriteError as exc:
+        _compensate(tenant, child_id, marker, request)
+        if payment == FLEX_POT:  # the pot changed between its read and the write (another request)
+            raise errors.Conflict(code="flex_pot_changed", errors=[
+                {"loc": ["body", "days"], "msg": "the flex hours changed meanwhile; try again"}]) from exc
+        raise
     except Exception:
-        # Give the hours back when the request was surely not written; when that is unknown, the
-        # marker (still there exactly when nothing was written) leads the expiry job to them.
-        if marker is not None and _written(request) is False:
-            ledger.release(tenant, child_id, f"release.{ulid_request}", ulid_request)
-            _drop(marker)
+        _compensate(tenant, child_id, marker, request)
         raise
     return request
+
+
+def _compensate(tenant: str, child_id: str, marker: RequestItem | None, request: RequestItem) -> None:
+    """After a failed request write: give the held swap hours back."""
+    # Give the hours back when the request was surely not written; when that is unknown, the
+    # marker (still there exactly when nothing was written) leads the expiry job to them.
+    if marker is not None and _written(request) is False:
+        ledger.release(tenant, child_id, f"release.{request.request_id}", request.request_id)
+        _drop(marker)
 
 
 def billables(tenant: str, request: RequestItem, contract: ContractItem) -> list[BillableItem]:
@@ -198,10 +215,12 @@ def transition(outbox: Outbox, tenant: str, request: RequestItem, status: str, *
         ch.update(DayItem(pk, sk), [DayItem.status.set(status)], condition=DayItem.pk.exists())
     for item in extra:
         ch.save(item, BillableItem.pk.does_not_exist())
+    if request.payment == FLEX_POT:
+        flex.stage_settle(ch, tenant, request.child_id, request.days, spend=status == "approved")
     ch.emit(events.RequestDecided(
         request_id=request.request_id, kind=request.kind, child_id=request.child_id, group_id=request.group_id,
         status=status, requested_by=request.created_by, decided_by=user_id, reason=reason,
-        payment=request.payment or "invoice", days=_event_days(request.days)))
+        payment=request.payment or INVOICE, days=_event_days(request.days)))
     try:
         ch.commit()
     except TransactWriteError:
@@ -228,19 +247,20 @@ def approve(outbox: Outbox, tenant: str, request: RequestItem, contract: Contrac
             reason: str | None) -> RequestItem:
     require_open(outbox, tenant, request)
     extra: list[Any] = []
-    if request.payment == "swap_hours":
+    if request.payment == SWAP_HOURS:
         try:
             ledger.spend(tenant, request.child_id, f"spend.{request.request_id}", request.request_id)
         except HoldSettled:  # released by a rejection, cancellation or the expiry: that one won
             raise _conflict("the request was closed meanwhile") from None
-    else:
+    else:  # invoice, and flex days (the pot's use is settled in the status change)
         extra = billables(tenant, request, contract)
     return transition(outbox, tenant, request, "approved", user_id=user_id, reason=reason, extra=extra)
 
 
 def _release(tenant: str, request: RequestItem) -> None:
-    """Give a request's held hours back (raises HoldSettled when an approval spent them)."""
-    if request.payment != "swap_hours":
+    """Give a request's held swap hours back (raises HoldSettled when an approval spent them); a flex
+    pot's hold is freed by the status change itself."""
+    if request.payment != SWAP_HOURS:
         return
     try:
         ledger.release(tenant, request.child_id, f"release.{request.request_id}", request.request_id)

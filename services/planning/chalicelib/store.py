@@ -10,6 +10,7 @@
 | swap-hour hold | `<t>#SWAP#<child>` | `H#<request>` | | |
 | swap-hour operation | `<t>#SWAP#<child>` | `O#<op id>` | | |
 | request | `<t>#CHILD#<child>` | `REQ#<ulid>` | `<t>#GRP#<group>` / `REQ#<ulid>` | `_REQ_EXPIRY` / `<at>#<t>#<id>` |
+| submission marker (swap hours) | `<t>#CHILD#<child>` | `REQ_SUBMIT#<ulid>` | | `_REQ_EXPIRY` / `<at>#<t>#<id>` |
 | request day | `<t>#CHILD#<child>` | `DAY#<date>#<request>` | `<t>#GRP#<group>` / `DAY#<date>#<child>#<request>` | |
 | location closing day | `<t>#LOC#<location>` | `CLOSED#<date>` | | |
 | organisation settings | `<t>#ORG` | `SETTINGS` | | |
