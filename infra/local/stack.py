@@ -227,6 +227,8 @@ class LocalStack:
             if seed is None:
                 return
             self.demo_lines = [str(line) for line in seed()]
+            activity = importlib.import_module("infra.local.demo_activity")
+            self.demo_lines += [str(line) for line in activity.seed_activity()]
         except Exception as exc:
             log.exception("demo data failed")
             self.demo_lines = [f"demo data FAILED: {type(exc).__name__}: {exc}"]

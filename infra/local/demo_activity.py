@@ -1,0 +1,54 @@
+"""A little planning history for the local stack's demo, so a newcomer's screens are not empty.
+
+Only the local stack calls this (after `seed_demo`); tests seed the bare demo and build their own
+history. Relative to the business clock's today, skipping closed days:
+- Sara Mulder (parent11, Vlinders, Thursdays and Fridays) is reported absent on a Thursday more than
+  24 hours ahead: 11 swap hours earned, and the confirmation e-mail goes out;
+- with those hours her father asks for a Wednesday morning: pending, on staff2's to-do list;
+- Bram de Groot (parent12, Bijen) got an extra Monday on invoice, approved by staff3.
+Written through planning's own domain functions, so events, e-mails and the ledger are real.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from portal_common import clock, ids
+from portal_common.testing.loader import load_service
+
+
+def _next_open(lib, weekday: int, after: date) -> date:
+    """The first ISO `weekday` after `after` on which the demo location is open."""
+    day = after + timedelta(days=1)
+    while day.isoweekday() != weekday or lib.opening_days.closure(day) is not None:
+        day += timedelta(days=1)
+    return day
+
+
+def seed_activity() -> list[str]:
+    planning = load_service("planning")
+    lib, outbox = planning.lib, planning.module.outbox
+    tenant, today = "demo", clock.today()
+    if list(lib.store.RequestItem.query(f"{tenant}#CHILD#child-sara", lib.store.RequestItem.sk.startswith("REQ#"),
+                                        limit=1)):
+        return []
+    sara = lib.contracts.contracts_of_child(tenant, "child-sara")
+    thursday = _next_open(lib, 4, today + timedelta(days=1))
+    accepted, _skipped = lib.absences.assess(sara, thursday, thursday, clock.now(), {}, lib.settings.load(tenant),
+                                             set())
+    report = lib.absences.record(outbox, tenant, "child-sara", ids.new_id(), accepted, reason="holiday",
+                                 comment="Weekendje weg", user_id="user-parent11", role="parent")
+    wednesday = _next_open(lib, 3, thursday)
+    lib.requests.submit(outbox, tenant, child_id="child-sara", contract=sara[0],
+                        lines=[{"date": wednesday.isoformat(), "start": "07:30", "end": "13:00", "minutes": 330}],
+                        payment="swap_hours", expires_at=None, comment="Opa komt niet", user_id="user-parent11",
+                        role="parent")
+    bram = lib.contracts.contracts_of_child(tenant, "child-bram")
+    monday = _next_open(lib, 1, today + timedelta(days=1))
+    extra = lib.requests.submit(outbox, tenant, child_id="child-bram", contract=bram[0],
+                                lines=[{"date": monday.isoformat(), "start": "07:30", "end": "18:30", "minutes": 660}],
+                                payment="invoice", expires_at=None, comment=None, user_id="user-parent12",
+                                role="parent")
+    lib.requests.approve(outbox, tenant, extra, bram[0], "user-staff3", "Gezellig!")
+    return [f"demo planning: Sara absent {thursday} ({report.request_id}), her extra {wednesday} pending for "
+            f"staff2, Bram's extra {monday} approved"]

@@ -1,0 +1,25 @@
+"""The local stack's demo planning history: what a newcomer sees in the overview and on the to-do list."""
+
+from __future__ import annotations
+
+from infra.local.demo import seed_demo
+from infra.local.demo_activity import seed_activity
+from tests.auth_helpers import demo_login_header, sent_mail
+
+
+def test_the_demo_shows_an_absence_a_pending_request_and_an_approved_extra_day(api, bus):
+    seed_demo()
+    [line] = seed_activity()
+    assert "pending for staff2" in line
+    assert seed_activity() == []  # once
+    sara = demo_login_header(api, "parent11@demo.ouderportaal.nl")
+    items = api.get("/planning/requests", headers=sara).json["items"]
+    assert [(i["kind"], i["status"]) for i in items] == [("extra", "pending"), ("absence", "reported")]
+    balance = api.get("/planning/swap-hours?child_id=child-sara", headers=sara).json
+    assert (balance["balance_hours"], balance["held_hours"]) == (11.0, 5.5)
+    staff2 = demo_login_header(api, "staff2@demo.ouderportaal.nl")
+    todo = api.get("/planning/requests?group_id=grp-vlinders&status=pending", headers=staff2).json["items"]
+    assert [i["child_id"] for i in todo] == ["child-sara"]
+    bram = demo_login_header(api, "parent12@demo.ouderportaal.nl")
+    assert api.get("/planning/requests", headers=bram).json["items"][0]["status"] == "approved"
+    assert any(m.destinations["ToAddresses"] == ["parent11@demo.ouderportaal.nl"] for m in sent_mail())
