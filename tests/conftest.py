@@ -110,3 +110,12 @@ def api(gateway, aws, bus):
     from werkzeug.test import Client
 
     return Client(gateway)
+
+
+@pytest.fixture
+def world(api, bus):
+    """The demo organisation seeded (infra/local/demo_data.py), behind the HTTP client, events delivered."""
+    from infra.local.demo import seed_demo
+
+    seed_demo()
+    return api

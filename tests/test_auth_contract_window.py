@@ -7,16 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import consumer
 from tests.auth_helpers import bearer, demo_login_header, login, run_schedule
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import consumer
 from tests.auth_helpers import demo_login_header, run_schedule, sent_mail
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 def mails_to(address: str) -> list:

@@ -10,16 +10,9 @@ from datetime import datetime
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import consumer
 from tests.auth_helpers import demo_login_header
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -8,15 +8,8 @@ from datetime import datetime
 import pytest
 from icalendar import Calendar
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from tests.auth_helpers import demo_login_header
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -12,17 +12,10 @@ from datetime import date
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common.testing.calls import count_calls, total
 from tests.auth_helpers import demo_login_header
 
 MONDAY, TUESDAY = date(2026, 11, 30), date(2026, 12, 1)
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import callers, demo_login_header
 
 NEW_CONTRACT = {"product": "regular", "group_id": "grp-bijen", "start": "2027-01-04", "hourly_rate_cents": 1052,
                 "days": {"1": {"part": "morning"}, "4": {"start": "08:00", "end": "17:00"}}}
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -10,18 +10,11 @@ from datetime import datetime
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import store
 from tests.auth_helpers import demo_login_header, run_schedule
 
 JANUARY_DAY = {"date": "2027-01-05", "start": "07:30", "end": "18:30"}
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import store
 from tests.auth_helpers import demo_login_header, run_schedule, sent_mail
@@ -24,12 +23,6 @@ NOOR = store.key("demo", "CHILD", "child-noor")
 
 class ProcessDied(BaseException):
     """A Lambda stopped mid-way (timeout, crash): no `except Exception` runs."""
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -11,19 +11,12 @@ from datetime import datetime
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import errors, store
 from tests.auth_helpers import demo_login_header, run_schedule
 
 TUESDAY = "2026-12-01"
 MORNING = {"date": TUESDAY, "start": "07:30", "end": "13:00"}
-
-
-@pytest.fixture
-def world(api, bus):
-    seed_demo()
-    return api
 
 
 @pytest.fixture
