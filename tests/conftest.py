@@ -119,3 +119,20 @@ def world(api, bus):
 
     seed_demo()
     return api
+
+
+@pytest.fixture
+def parent(world):
+    """parent1's Authorization header: Sanne, mother of Noor (Rupsen) and Daan (Vlinders)."""
+    from tests.auth_helpers import demo_login_header
+
+    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
+
+
+@pytest.fixture
+def staff(world):
+    """staff1's Authorization header: Ilse, who works in Rupsen."""
+    from tests.auth_helpers import demo_login_header
+
+    return demo_login_header(world, "staff1@demo.ouderportaal.nl")
+

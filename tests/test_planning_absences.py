@@ -15,11 +15,6 @@ from portal_common import consumer
 from tests.auth_helpers import demo_login_header
 
 
-@pytest.fixture
-def parent(world):
-    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
-
-
 def swap(world, headers, child_id="child-noor", **params):
     query = "&".join(f"{k}={v}" for k, v in {"child_id": child_id, **params}.items())
     answer = world.get(f"/planning/swap-hours?{query}", headers=headers)

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from icalendar import Calendar
 
 from portal_common import clock as business_clock
 from tests.auth_helpers import demo_login_header
-
-
-@pytest.fixture
-def parent(world):
-    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
 
 
 def feed_path(world, headers) -> str:

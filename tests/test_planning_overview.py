@@ -8,16 +8,6 @@ from tests.auth_helpers import demo_login_header
 
 
 @pytest.fixture
-def parent(world):
-    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
-
-
-@pytest.fixture
-def staff(world):
-    return demo_login_header(world, "staff1@demo.ouderportaal.nl")
-
-
-@pytest.fixture
 def history(world, parent):
     """Both children absent on Monday 30 November (one report), then an extra morning for Noor."""
     report = world.post("/planning/absences", headers=parent, json={

@@ -20,16 +20,6 @@ MORNING = {"date": TUESDAY, "start": "07:30", "end": "13:00"}
 
 
 @pytest.fixture
-def parent(world):
-    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
-
-
-@pytest.fixture
-def staff(world):
-    return demo_login_header(world, "staff1@demo.ouderportaal.nl")
-
-
-@pytest.fixture
 def earned(world, parent):
     answer = world.post("/planning/absences", headers=parent, json={
         "child_ids": ["child-noor"], "from": "2026-11-30", "to": "2026-11-30", "reason": "holiday"})

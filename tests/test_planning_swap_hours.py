@@ -14,11 +14,6 @@ from portal_common import clock as business_clock
 from tests.auth_helpers import demo_login_header, run_schedule
 
 
-@pytest.fixture
-def parent(world):
-    return demo_login_header(world, "parent1@demo.ouderportaal.nl")
-
-
 def hours_of(world, headers, child_id="child-noor", **params):
     query = "&".join(f"{k}={v}" for k, v in {"child_id": child_id, **params}.items())
     answer = world.get(f"/planning/swap-hours?{query}", headers=headers)
