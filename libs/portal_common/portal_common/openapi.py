@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -37,7 +37,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 def build_openapi(app: PortalApp) -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
     for spec in app.portal_routes:
         if spec.body is not None:
             models.append((spec.body, "validation"))

@@ -204,24 +204,25 @@ class PortalApp(Chalice):
         lang = _language(event)
         try:
             response = get_response(event)
-        except errors.Problem as problem:
-            response = problem_response(problem, lang)
+        except errors.Problem as raised:
+            response = problem_response(raised, lang)
         except Exception:
             log.exception("unhandled error")
             response = problem_response(errors.Problem(), lang)
-        content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type", "")
+        content_type = str({k.lower(): v for k, v in response.headers.items()}.get("content-type", ""))
         if response.status_code >= 400 and not content_type.startswith(errors.PROBLEM_CONTENT_TYPE):
             # Chalice's own errors (405, 415, 500) become problem documents too.
             cls = errors.BY_STATUS.get(response.status_code, errors.Problem)
-            problem = cls.__new__(cls)
-            errors.Problem.__init__(problem, None)
+            converted = cls.__new__(cls)
+            errors.Problem.__init__(converted, None)
             if cls is errors.Problem:
-                problem.status = response.status_code
+                converted.status = response.status_code
             if response.status_code == 415:
-                problem.detail_key = "error.unsupported_media_type.detail"
-            keep = {k: v for k, v in response.headers.items() if k.lower() in ("allow", "retry-after")}
-            problem.headers = keep
-            response = problem_response(problem, lang)
+                converted.detail_key = "error.unsupported_media_type.detail"
+            keep = {k: v if isinstance(v, str) else ", ".join(v) for k, v in response.headers.items()
+                    if k.lower() in ("allow", "retry-after")}
+            converted.headers = keep
+            response = problem_response(converted, lang)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -244,6 +245,7 @@ class PortalApp(Chalice):
             @functools.wraps(fn)
             def view(**params: str) -> Response:
                 request = self.current_request
+                assert request is not None  # Chalice sets it before calling a view
                 req = Req(self, spec, request, _language(request))
                 try:
                     if not public:
