@@ -50,6 +50,11 @@ def test_an_admin_registers_a_contract_with_parts_of_day_or_times_and_it_shapes_
     assert changed.status_code == 200, changed.json
     assert changed.json["hourly_rate_cents"] == 1100 and changed.json["end"] == "2027-05-31"
     assert [e["end"] for e in published(bus, "planning.contract.ended")] == ["2027-05-31"]
+    moved_nowhere = world.put(f"/planning/admin/children/{new_child}/contracts/{contract['id']}", headers=admin,
+                              json={"group_id": "grp-nowhere", "hourly_rate_cents": 1100, "end": "2027-05-31",
+                                    "days": {"2": {"part": "whole_day"}}})
+    assert moved_nowhere.status_code == 422 and moved_nowhere.json["code"] == "unknown_group"
+    assert len(published(bus, "planning.contract.changed")) == 1
     follow_up = world.post(f"/planning/admin/children/{new_child}/contracts", headers=admin,
                            json={**NEW_CONTRACT, "start": "2027-06-01", "product": "flex", "days": {},
                                  "flex_hours_per_year": 400})
@@ -57,7 +62,8 @@ def test_an_admin_registers_a_contract_with_parts_of_day_or_times_and_it_shapes_
 
 
 @pytest.mark.parametrize("change, status, code", [
-    ({"group_id": "grp-nowhere"}, 422, "invalid_contract"),
+    ({"group_id": "grp-nowhere"}, 422, "unknown_group"),
+    ({"group_id": "grp-nowhere", "days": {}}, 422, "unknown_group"),
     ({"days": {}}, 422, "invalid_contract"),                                      # regular without care days
     ({"end": "2026-12-31"}, 422, "invalid_contract"),                             # ends before it starts
     ({"flex_hours_per_year": 100}, 422, "invalid_contract"),                      # flex hours on a regular contract

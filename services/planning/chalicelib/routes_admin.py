@@ -58,11 +58,12 @@ def check_terms(tenant: str, terms: ContractTerms, product: str, start: date) ->
     if terms.end is not None and terms.end < start:
         problems.append({"loc": ["body", "end"], "msg": "the contract ends before it starts"})
     group = directory_copy.group(tenant, terms.group_id)
-    if group is None:
-        problems.append({"loc": ["body", "group_id"], "msg": "no such group"})
+    if group is None:  # the same code as auth's placements give an unknown group
+        raise errors.Unprocessable(code="unknown_group", errors=[
+            {"loc": ["body", "group_id"], "msg": "no such group"}, *problems])
     if problems:
         raise errors.Unprocessable(code="invalid_contract", errors=problems)
-    return group.location_id  # type: ignore[union-attr]
+    return group.location_id
 
 
 def check_overlap(existing: list[ContractItem], start: str, end: str | None, contract_id: str | None = None) -> None:
