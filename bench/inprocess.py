@@ -15,6 +15,9 @@ from moto import mock_aws  # noqa: E402
 
 from portal_common import aws, resources, settings  # noqa: E402
 from portal_common.testing.loader import load_all  # noqa: E402
+from portal_common.testing.moto_patches import install  # noqa: E402
+
+install()  # moto's transactions without whole-table copies (see the module)
 
 
 @contextmanager

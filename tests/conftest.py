@@ -27,6 +27,9 @@ from portal_common import consumer, events, resources, settings  # noqa: E402
 from portal_common import tokens as _tokens  # noqa: E402
 from portal_common.authz import Principal, Role  # noqa: E402
 from portal_common.testing.loader import LoadedService, load_all  # noqa: E402
+from portal_common.testing.moto_patches import install as _fast_moto_transactions  # noqa: E402
+
+_fast_moto_transactions()
 
 # A Tuesday in term time, 09:00 in Amsterdam (CET).
 DEFAULT_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=_clock.AMSTERDAM)
