@@ -131,7 +131,8 @@ def test_an_existing_parent_is_linked_to_another_child(world, who, bus):
     assert world.put("/auth/admin/children/child-liam/guardians/user-parent4", headers=who["admin"]).status_code == 204
     token = login(world, "parent4@demo.ouderportaal.nl").json["access_token"]
     assert token_lib.get_verifier().verify(token).children == {"child-yara", "child-liam"}
-    assert bus.of_type("auth.guardian.linked")[-1].payload == {"child_id": "child-liam", "user_id": "user-parent4"}
+    assert bus.of_type("auth.guardian.linked")[-1].payload == {"child_id": "child-liam", "user_id": "user-parent4",
+                                                               "user_name": "Fatima El Amrani"}
     assert world.put("/auth/admin/children/child-liam/guardians/user-staff1", headers=who["admin"]).status_code == 422
     assert world.put("/auth/admin/children/child-liam/guardians/user-nobody", headers=who["admin"]).status_code == 404
 

@@ -212,6 +212,9 @@ class TeamMember(Body):
 
 class LocationIn(Body):
     name: str = Name
+    registration_number: str | None = Field(
+        default=None, pattern=r"^[0-9]{9,12}$",
+        description="the location's number in the Landelijk Register Kinderopvang (LRK); on annual statements")
     address: Address = Field(default_factory=Address)
     contact: Contact = Field(default_factory=Contact)
     team: list[TeamMember] = Field(default_factory=list, max_length=50)
@@ -220,6 +223,7 @@ class LocationIn(Body):
 class LocationOut(Out):
     id: str
     name: str
+    registration_number: str | None = None
     address: dict[str, str]
     contact: dict[str, str]
     team: list[dict[str, str]]

@@ -102,9 +102,11 @@ class Directory:
             return None
 
     def create_location(self, tenant: str, location_id: str, name: str, *, address: dict[str, Any],
-                        contact: dict[str, Any], team: list[dict[str, str]] | None = None) -> None:
+                        contact: dict[str, Any], team: list[dict[str, str]] | None = None,
+                        registration_number: str | None = None) -> None:
         location = LocationItem(store.key(tenant, "ORG"), f"LOC#{location_id}", location_id=location_id, name=name,
-                                address=address, contact=contact, team=team or [])
+                                address=address, contact=contact, team=team or [],
+                                registration_number=registration_number)
         self.save_location(tenant, location, LocationItem.pk.does_not_exist())
 
     def save_location(self, tenant: str, location: LocationItem, condition: Any = None) -> None:
@@ -113,7 +115,8 @@ class Directory:
         ch.save(location, condition)
         ch.emit(auth_events.LocationChanged(location_id=location.location_id, name=location.name,
                                             address=dict(location.address or {}), contact=dict(location.contact or {}),
-                                            team=list(location.team or [])))
+                                            team=list(location.team or []),
+                                            registration_number=location.registration_number))
         ch.commit()
 
     def location(self, tenant: str, location_id: str) -> LocationItem:
@@ -206,7 +209,8 @@ class Directory:
         placements = self.placements(tenant, child_id)
         apply_access(link, placements, self.access_weeks(tenant), self.contract_periods(tenant, child_id) or placements)
         ch.save(link)
-        ch.emit(auth_events.GuardianLinked(child_id=child_id, user_id=user_id))
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        ch.emit(auth_events.GuardianLinked(child_id=child_id, user_id=user_id, user_name=user.name))
         ch.commit()
 
     def refresh_links(self, tenant: str, child_id: str) -> None:

@@ -24,6 +24,7 @@ class ChildPlaced(EventPayload):
 class GuardianLinked(EventPayload):
     child_id: str
     user_id: str
+    user_name: str = ""  # planning addresses invoices and annual statements to the guardians by name
 
 
 @event_type("auth.staff.assigned", owner=OWNER)
@@ -122,6 +123,7 @@ class LocationChanged(EventPayload):
     address: dict[str, str]
     contact: dict[str, str]
     team: list[dict[str, str]]
+    registration_number: str | None = None  # LRK number: planning prints it on annual statements
 
 
 @event_type("auth.child.updated", owner=OWNER)

@@ -76,7 +76,7 @@ def paging(req: Req, **kwargs: Any) -> dict[str, Any]:
 
 def location_out(item: LocationItem) -> LocationOut:
     return LocationOut(id=item.location_id, name=item.name, address=item.address or {}, contact=item.contact or {},
-                       team=item.team or [])
+                       team=item.team or [], registration_number=item.registration_number)
 
 
 def group_out(item: GroupItem, children: list[Ref] | None = None) -> GroupOut:
@@ -99,7 +99,8 @@ def register(app: PortalApp, directory: Directory) -> None:
         location_id = new_id("loc")
         directory.create_location(tenant, location_id, body.name, address=body.address.model_dump(exclude_none=True),
                                   contact=body.contact.model_dump(exclude_none=True),
-                                  team=[m.model_dump() for m in body.team])
+                                  team=[m.model_dump() for m in body.team],
+                                  registration_number=body.registration_number)
         return Created(id=location_id)
 
     @app.endpoint("/admin/locations", "GET", action="directory.read", query=PageQuery, response=LocationsPage,
@@ -130,6 +131,7 @@ def register(app: PortalApp, directory: Directory) -> None:
         location.address = body.address.model_dump(exclude_none=True)
         location.contact = body.contact.model_dump(exclude_none=True)
         location.team = [m.model_dump() for m in body.team]
+        location.registration_number = body.registration_number
         directory.save_location(tenant, location, LocationItem.pk.exists())
         return location_out(location)
 

@@ -65,6 +65,7 @@ class LocationItem(AuthItem):
     address = JSONAttribute(default=dict)
     contact = JSONAttribute(default=dict)
     team = JSONAttribute(default=list)  # [{"name", "role"}]
+    registration_number = UnicodeAttribute(null=True)  # LRK number (annual statements)
 
 
 class GroupItem(AuthItem):
