@@ -15,6 +15,9 @@ def main() -> None:
     from bench import planning
 
     planning.main()
+    from bench import billing
+
+    billing.main()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ REQUESTS = ("tests/test_planning_requests.py::"
             "test_request_routes_refuse_other_families_other_groups_and_other_tenants")
 OVERVIEW = ("tests/test_planning_overview.py::"
             "test_overview_and_group_day_refuse_other_families_other_groups_and_other_tenants")
+DOCUMENTS = ("tests/test_planning_documents.py::"
+             "test_document_routes_refuse_other_families_non_admins_and_other_tenants")
 
 # (service, method, path) → "tests/<file>::<test>" proving the refusals.
 CASES: dict[tuple[str, str, str], str] = {
@@ -78,4 +80,12 @@ CASES: dict[tuple[str, str, str], str] = {
         "tests/test_planning_flex.py::test_flex_routes_refuse_other_families_other_groups_and_other_tenants",
     ("planning", "GET", "/requests"): OVERVIEW,
     ("planning", "GET", "/groups/{group_id}/day"): OVERVIEW,
+    **{("planning", "GET", path): DOCUMENTS for segment in ("invoices", "annual-statements", "documents")
+       for path in (f"/{segment}", f"/{segment}/{{doc_id}}", f"/{segment}/{{doc_id}}/download")},
+    **{("planning", method, path): DOCUMENTS for method, path in (
+        ("GET", "/admin/billing-profile"), ("PUT", "/admin/billing-profile"), ("POST", "/admin/billing-runs"),
+        ("GET", "/admin/billing-runs/{kind}/{period}"), ("POST", "/admin/documents"),
+        ("GET", "/admin/documents/{doc_id}"), ("POST", "/admin/documents/{doc_id}/complete"),
+        ("DELETE", "/admin/documents/{doc_id}"),
+    )},
 }

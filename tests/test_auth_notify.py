@@ -97,3 +97,20 @@ def test_a_request_staff_entered_by_phone_is_mailed_to_every_guardian(world):
         [message] = mails_to(address)
         assert message.subject == "Je aanvraag voor Noor de Vries is goedgekeurd"
     assert mails_to("staff1@demo.ouderportaal.nl") == []
+
+
+def test_guardians_are_told_an_invoice_is_ready_without_it_attached(world, bus):
+    """`planning.document.published` → one e-mail per guardian, in their language, never the PDF itself."""
+    admin = demo_login_header(world, "admin@demo.ouderportaal.nl")
+    world.post("/planning/admin/billing-runs", headers=admin, json={"kind": "invoices", "period": "2026-10"})
+    assert len(bus.of_type("planning.document.published")) == 10  # one per family invoiced
+    for address in ("parent1@demo.ouderportaal.nl", "parent2@demo.ouderportaal.nl"):
+        [message] = mails_to(address)
+        assert message.subject == "Je factuur staat klaar in het ouderportaal"
+        assert "Factuur 2026-" in message.body and "(€ 2.256,54)" in message.body
+        assert "niet als bijlage" in message.body and "%PDF" not in message.body
+    [english] = mails_to("parent3@demo.ouderportaal.nl")  # Emma reads English
+    assert english.subject == "Your invoice is ready in the parent portal" and "(€ 1,002.91)" in english.body
+    # The same run again issues nothing, so nobody is mailed twice.
+    world.post("/planning/admin/billing-runs", headers=admin, json={"kind": "invoices", "period": "2026-10"})
+    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1

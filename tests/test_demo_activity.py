@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.local.demo import seed_demo
-from infra.local.demo_activity import seed_activity
+from infra.local.demo_activity import seed_activity, seed_billing
 from tests.auth_helpers import demo_login_header, sent_mail
 
 
@@ -23,3 +23,17 @@ def test_the_demo_shows_an_absence_a_pending_request_and_an_approved_extra_day(a
     bram = demo_login_header(api, "parent12@demo.ouderportaal.nl")
     assert api.get("/planning/requests", headers=bram).json["items"][0]["status"] == "approved"
     assert any(m.destinations["ToAddresses"] == ["parent11@demo.ouderportaal.nl"] for m in sent_mail())
+
+
+def test_the_demo_families_have_last_months_invoice_and_last_years_statements(api, bus):
+    seed_demo()
+    seed_activity()
+    [line] = seed_billing()
+    assert line == "demo billing: 140 invoices (September 2025 to last month), 11 annual statements"
+    sanne = demo_login_header(api, "parent1@demo.ouderportaal.nl")  # the clock: 24 November 2026
+    invoices = api.get("/planning/invoices?limit=100", headers=sanne).json["items"]
+    assert invoices[0]["period"] == "2026-10" and invoices[-1]["period"] == "2025-09" and len(invoices) == 14
+    statements = api.get("/planning/annual-statements", headers=sanne).json["items"]
+    assert sorted(s["title"] for s in statements) == ["Jaaropgave 2025 Daan de Vries", "Jaaropgave 2025 Noor de Vries"]
+    link = api.get(f"/planning/annual-statements/{statements[0]['id']}/download", headers=sanne)
+    assert link.status_code == 200 and "X-Amz-Expires=300" in link.json["url"]

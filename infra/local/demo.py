@@ -30,7 +30,9 @@ def seed_demo() -> list[str]:
 
     directory.create_organisation(t, d.DOMAIN, d.ORGANISATION_NAME, d.SETTINGS)
     directory.create_location(t, d.LOCATION_ID, d.LOCATION["name"], address=d.LOCATION["address"],
-                              contact=d.LOCATION["contact"])
+                              contact=d.LOCATION["contact"], registration_number=d.LOCATION["registration_number"])
+    planning_lib = load_service("planning").lib
+    planning_lib.billing_profile.save(t, planning_lib.billing_profile.BillingProfile(**d.BILLING_PROFILE))
     for g in d.GROUPS:
         directory.create_group(t, g["id"], d.LOCATION_ID, g["name"], age_from_months=g["age_from_months"],
                                age_to_months=g["age_to_months"], capacity=g["capacity"])

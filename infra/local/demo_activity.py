@@ -5,12 +5,16 @@ history. Relative to the business clock's today, skipping closed days:
 - Sara Mulder (parent11, Vlinders, Thursdays and Fridays) is reported absent on a Thursday more than
   24 hours ahead: 11 swap hours earned, and the confirmation e-mail goes out;
 - with those hours her father asks for a Wednesday morning: pending, on staff2's to-do list;
-- Bram de Groot (parent12, Bijen) got an extra Monday on invoice, approved by staff3.
+- Bram de Groot (parent12, Bijen) got an extra Monday on invoice, approved by staff3;
+- every family has its monthly invoices from the contracts' start (September 2025) to last month, and
+  an annual statement per child for every full year before this one, made by the real billing runs.
 Written through planning's own domain functions, so events, e-mails and the ledger are real.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 from portal_common import clock, ids
@@ -52,3 +56,31 @@ def seed_activity() -> list[str]:
     lib.requests.approve(outbox, tenant, extra, bram[0], "user-staff3", "Gezellig!")
     return [f"demo planning: Sara absent {thursday} ({report.request_id}), her extra {wednesday} pending for "
             f"staff2, Bram's extra {monday} approved"]
+
+
+def seed_billing(wait_seconds: float = 0.0, stop: threading.Event | None = None) -> list[str]:
+    """Invoice every month from September 2025 until last month, then state every full year.
+
+    Planning learns the families from auth's guardian events; the local stack calls this once its
+    consumers run and waits (up to `wait_seconds`) until every demo child's guardians have arrived; it
+    stops between two runs when `stop` is set (the stack shutting down)."""
+    from infra.local import demo_data
+
+    planning = load_service("planning")
+    lib, outbox = planning.lib, planning.module.outbox
+    tenant, today = "demo", clock.today()
+    children = {c.id for family in demo_data.FAMILIES for c in family.children}
+    deadline = time.monotonic() + wait_seconds
+    while not children <= set(lib.families.all_links(tenant)):
+        if time.monotonic() > deadline or (stop is not None and stop.is_set()):
+            return ["demo billing: skipped, planning has not received every family's guardians yet"]
+        time.sleep(0.1)
+    month, invoices = date(2025, 9, 1), 0
+    while lib.invoicing.invoiceable(month.isoformat()[:7], today):
+        if stop is not None and stop.is_set():
+            return ["demo billing: stopped with the stack"]
+        invoices += lib.invoicing.execute(outbox, tenant, "invoices", month.isoformat()[:7]).created
+        month = (month + timedelta(days=32)).replace(day=1)
+    statements = sum(lib.invoicing.execute(outbox, tenant, "annual_statements", str(year)).created
+                     for year in range(2025, today.year))
+    return [f"demo billing: {invoices} invoices (September 2025 to last month), {statements} annual statements"]

@@ -31,6 +31,17 @@ LOCATION = {
     "name": "Kindcentrum De Zonnebloem",
     "address": {"street": "Zonnebloemlaan 12", "postcode": "3521 AB", "city": "Utrecht"},
     "contact": {"phone": "030 123 45 67", "email": "zonnebloem@demo.ouderportaal.nl"},
+    "registration_number": "123456789",  # its number in the Landelijk Register Kinderopvang (made up)
+}
+# What invoices and annual statements say about the organisation (made-up numbers).
+BILLING_PROFILE = {
+    "name": "Kinderopvang Demo B.V.",
+    "kvk_number": "12345678",
+    "address_lines": ("Postbus 1234", "3500 AA Utrecht"),
+    "iban": "NL91ABNA0417164300",
+    "email": "administratie@demo.ouderportaal.nl",
+    "weeks_per_year": 52,
+    "payment_days": 14,
 }
 
 GROUPS = [

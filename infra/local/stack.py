@@ -77,6 +77,8 @@ class LocalStack:
         self.scheduler: Any = None
         self._server: BaseWSGIServer | None = None
         self._serve_thread: threading.Thread | None = None
+        self._billing_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._moto: Any = None
         self._dispatcher: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -109,6 +111,9 @@ class LocalStack:
             self._start_schedules()
             self._serve()
             self._wait_healthy(health_timeout)
+            if self.seed_demo:  # a few seconds of invoicing: the stack is usable meanwhile
+                self._billing_thread = threading.Thread(target=self._seed_billing, name="demo-billing", daemon=True)
+                self._billing_thread.start()
             self._dispatcher.access_log = self.access_log  # from here on: one short line per request
         except BaseException:
             self.stop()
@@ -134,6 +139,10 @@ class LocalStack:
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
+
+        from portal_common.testing.moto_patches import install
+
+        install()  # moto's transactions without whole-table copies (see the module)
 
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
@@ -233,6 +242,20 @@ class LocalStack:
             log.exception("demo data failed")
             self.demo_lines = [f"demo data FAILED: {type(exc).__name__}: {exc}"]
 
+    def _seed_billing(self) -> None:
+        """The demo's invoices and statements: after the consumers run (planning needs the families)."""
+        if not self.demo_lines or "FAILED" in self.demo_lines[-1] or "already present" in self.demo_lines[0]:
+            return
+        try:
+            activity = importlib.import_module("infra.local.demo_activity")
+            lines = [str(line) for line in activity.seed_billing(wait_seconds=20, stop=self._stopping)]
+        except Exception as exc:
+            log.exception("demo billing failed")
+            lines = [f"demo billing FAILED: {type(exc).__name__}: {exc}"]
+        self.demo_lines += lines
+        for line in lines:
+            print(f"  {line}", flush=True)
+
     def _start_consumers(self) -> None:
         from chalice.app import SQSEventConfig
 
@@ -318,6 +341,9 @@ class LocalStack:
         if self._stopped:
             return
         self._stopped = True
+        self._stopping.set()
+        if self._billing_thread is not None:
+            self._billing_thread.join(10)  # it stops between two months' runs
         for poller in self.pollers:
             poller.stop()
         if self.scheduler is not None:

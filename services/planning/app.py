@@ -3,7 +3,9 @@
 Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
-from chalice import Rate
+from datetime import timedelta
+
+from chalice import Cron, Rate
 
 from chalicelib import (
     absences,
@@ -11,25 +13,32 @@ from chalicelib import (
     care,
     contracts,
     directory_copy,
+    events,
+    families,
     ledger,
     opening_days,
     requests,
     routes_absences,
     routes_admin,
+    routes_billing,
     routes_calendar,
+    routes_documents,
     routes_feed,
     routes_flex,
     routes_overview,
     routes_requests,
     swap_rules,
 )
-from chalicelib.store import PlanningItem
+from chalicelib.store import PlanningItem, TenantItem
 from portal_common import clock
+from portal_common.consumer import combine
+from portal_common.outbox import Changes
 from portal_common.service import PortalApp
 
-app = PortalApp("planning", tables=[PlanningItem])
+app = PortalApp("planning", tables=[PlanningItem], buckets=["documents"])
 outbox = app.publishes()
-app.consume({**directory_copy.HANDLERS, **absences.HANDLERS, **calendar_feed.HANDLERS})
+app.consume(combine(directory_copy.HANDLERS, absences.HANDLERS, calendar_feed.HANDLERS, families.HANDLERS,
+                    {"planning.billing_run.requested": routes_billing.on_run_requested(outbox)}))
 routes_calendar.register(app)
 routes_admin.register(app, outbox)
 routes_absences.register(app, outbox)
@@ -37,6 +46,8 @@ routes_requests.register(app, outbox)
 routes_overview.register(app)
 routes_feed.register(app)
 routes_flex.register(app, outbox)
+routes_documents.register(app)
+routes_billing.register(app, outbox)
 # The demo seeding and the tests reach the rules through the app module.
 __all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "requests", "swap_rules"]
 
@@ -55,3 +66,17 @@ def expire_swap_hours(event: object) -> int:
 def expire_requests(event: object) -> int:
     """Pending requests lapse at their expiry moment (holds released, parent told); safe when runs overlap."""
     return requests.expire_due(outbox, clock.now())
+
+
+@app.schedule(Cron(0, 4, 1, "*", "?", "*"), name="monthly_billing")
+def monthly_billing(event: object) -> int:
+    """On the 1st (04:00 UTC, after midnight in Amsterdam): last month's invoice run for every organisation
+    with contracts; a December run that completes starts that year's annual statements."""
+    month = (clock.today().replace(day=1) - timedelta(days=1)).isoformat()[:7]
+    started = 0
+    for tenant in TenantItem.query("_TENANTS"):
+        ch = Changes(outbox, tenant.tenant, "planning")
+        ch.emit(events.BillingRunRequested(kind="invoices", period=month))
+        ch.commit()
+        started += 1
+    return started

@@ -22,7 +22,12 @@ def client(name: str) -> Any:
             import boto3  # deliberately lazy: see module docstring
 
             settings = get_settings()
-            found = boto3.client(name, region_name=settings.region, endpoint_url=settings.endpoint_url)
+            extra: dict[str, Any] = {}
+            if name == "s3":  # presigned links: SigV4 (X-Amz-Expires), the only kind every region accepts
+                from botocore.config import Config
+
+                extra["config"] = Config(signature_version="s3v4")
+            found = boto3.client(name, region_name=settings.region, endpoint_url=settings.endpoint_url, **extra)
             _clients[name] = found
         return found
 

@@ -88,6 +88,26 @@ def _body(record: Any) -> str:
     return str(record["body"] if isinstance(record, dict) else record.body)
 
 
+def combine(*maps: dict[str, Handler]) -> dict[str, Handler]:
+    """One handler map from several modules' maps; an event type several modules handle runs each of
+    their handlers in turn (each must be idempotent: a failure retries the event, so all run again)."""
+    combined: dict[str, list[Handler]] = {}
+    for handlers in maps:
+        for event_type, handler in handlers.items():
+            combined.setdefault(event_type, []).append(handler)
+
+    def chain(handlers: list[Handler]) -> Handler:
+        if len(handlers) == 1:
+            return handlers[0]
+
+        def run_all(env: Envelope) -> None:
+            for handler in handlers:
+                handler(env)
+        return run_all
+
+    return {event_type: chain(handlers) for event_type, handlers in combined.items()}
+
+
 def handle_one(inbox: Inbox, env: Envelope, handlers: dict[str, Handler]) -> bool:
     """Process one envelope; True when it is done (now or before), False to retry later."""
     handler = handlers.get(env.type)

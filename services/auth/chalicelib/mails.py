@@ -99,3 +99,20 @@ mail.register_template(
               "<p>You find all your requests in the app under Requests overview.</p>",
     },
 )
+
+mail.register_template(
+    "planning.document_published",
+    subject={"nl": "{what} staat klaar in het ouderportaal", "en": "{what} is ready in the parent portal"},
+    text={
+        "nl": "Beste {name},\n\n{what} staat voor je klaar: {title}{amount}.\n\nJe vindt {where} in de app "
+              "onder Account. We sturen het niet als bijlage mee: zo blijft het alleen voor jou.",
+        "en": "Dear {name},\n\n{what} is ready for you: {title}{amount}.\n\nYou find {where} in the app under "
+              "Account. We do not attach it to this e-mail, so that it stays yours alone.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>{what} staat voor je klaar: <b>{title}</b>{amount}.</p><p>Je vindt {where} "
+              "in de app onder Account. We sturen het niet als bijlage mee: zo blijft het alleen voor jou.</p>",
+        "en": "<p>Dear {name},</p><p>{what} is ready for you: <b>{title}</b>{amount}.</p><p>You find {where} in "
+              "the app under Account. We do not attach it to this e-mail, so that it stays yours alone.</p>",
+    },
+)

@@ -5,7 +5,10 @@
   always sent, whatever the notification settings say);
 - `planning.request.decided` → the decision to the parent who asked (approved, rejected or lapsed;
   not a cancellation, they did that themselves), if their settings keep e-mail on for
-  `request_decisions`. A request staff entered on a parent's behalf is mailed to the child's guardians.
+  `request_decisions`. A request staff entered on a parent's behalf is mailed to the child's guardians;
+- `planning.document.published` → "your invoice / annual statement / document is ready" to each
+  guardian it is addressed to (transactional: these are shared only through the portal). The mail
+  never carries the document, only where to find it.
 
 The consumer is idempotent on event ids, so a redelivered event mails nobody twice.
 """
@@ -95,4 +98,32 @@ def on_request_decided(env: Envelope) -> None:
                   status=STATUSES[status][lang], days=days, reason=said)
 
 
-HANDLERS = {"planning.absence.reported": on_absence_reported, "planning.request.decided": on_request_decided}
+DOCUMENT_KINDS = {
+    "invoice": ({"nl": "Je factuur", "en": "Your invoice"}, {"nl": "je facturen", "en": "your invoices"}),
+    "annual_statement": ({"nl": "Je jaaropgave", "en": "Your annual statement"},
+                         {"nl": "je jaaropgaven", "en": "your annual statements"}),
+    "document": ({"nl": "Een document", "en": "A document"}, {"nl": "je documenten", "en": "your documents"}),
+}
+
+
+def _euros(cents: int, lang: str) -> str:
+    text = f"{cents / 100:,.2f}"
+    return "€ " + (text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "nl" else text)
+
+
+def on_document_published(env: Envelope) -> None:
+    payload = env.payload
+    what, where = DOCUMENT_KINDS.get(payload["kind"], DOCUMENT_KINDS["document"])
+    for user_id in payload["guardian_ids"]:
+        user = _user(env.tenant, user_id)
+        if user is None:
+            continue
+        lang = user.language
+        cents = payload.get("amount_cents")
+        amount = f" ({_euros(int(cents), lang)})" if cents is not None and payload["kind"] == "invoice" else ""
+        mail.send("planning.document_published", to=user.email, lang=lang, name=user.name, what=what[lang],
+                  where=where[lang], title=payload["title"], amount=amount)
+
+
+HANDLERS = {"planning.absence.reported": on_absence_reported, "planning.request.decided": on_request_decided,
+            "planning.document.published": on_document_published}

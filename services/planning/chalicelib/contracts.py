@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from chalicelib.store import ContractItem
+from chalicelib.store import ContractItem, TenantItem
 from portal_common import store
 
 PRODUCTS = ("regular", "flex")
+OPEN_END = "9999-12-31"  # the index sort key of a contract without an end
 
 
 def contract_item(tenant: str, contract_id: str, *, child_id: str, product: str, location_id: str,
@@ -22,13 +24,27 @@ def contract_item(tenant: str, contract_id: str, *, child_id: str, product: str,
         start=start, end=end, hourly_rate_cents=hourly_rate_cents, days=days,
         flex_hours_per_year=flex_hours_per_year,
         gsi1pk=store.key(tenant, "GRP", group_id), gsi1sk=f"CONTRACT#{start}#{contract_id}",
+        gsi2pk=store.key(tenant, "CONTRACTS"), gsi2sk=f"{end or OPEN_END}#{contract_id}",
     )
+
+
+def tenant_item(tenant: str) -> TenantItem:
+    """Saved with every new contract (idempotent), so the monthly billing job knows the organisation."""
+    return TenantItem("_TENANTS", tenant, tenant=tenant)
+
+
+def running_between(tenant: str, start: date, end: date) -> list[ContractItem]:
+    """Every contract of the organisation that runs on some day of [start, end], in one paged Query of
+    the tenant-wide index (sorted by end: those that ended before `start` are never read)."""
+    found = ContractItem.gsi2.query(store.key(tenant, "CONTRACTS"), ContractItem.gsi2sk >= start.isoformat())
+    return [c for c in found if c.start <= end.isoformat()]
 
 
 def create_contract(tenant: str, contract_id: str, **terms: Any) -> ContractItem:
     """Store a new contract without publishing (the demo seeding; the admin API publishes its events)."""
     item = contract_item(tenant, contract_id, **terms)
     item.save(ContractItem.pk.does_not_exist())
+    tenant_item(tenant).save()
     return item
 
 

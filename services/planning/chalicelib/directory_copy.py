@@ -45,6 +45,7 @@ def on_location_changed(env: Envelope) -> None:
     payload = env.payload
     _keep_newest(LocationCopyItem(store.key(env.tenant, "LOC", payload["location_id"]), "LOCATION",
                                   location_id=payload["location_id"], name=payload["name"],
+                                  registration_number=payload.get("registration_number"),
                                   as_of=env.occurred_at.isoformat()))
 
 
@@ -79,3 +80,15 @@ def child_names(tenant: str, child_ids: set[str]) -> dict[str, str]:
 
 HANDLERS = {"auth.group.changed": on_group_changed, "auth.child.placed": on_child, "auth.child.updated": on_child,
             "auth.location.changed": on_location_changed}
+
+
+def locations(tenant: str, location_ids: set[str]) -> dict[str, LocationCopyItem]:
+    """Several locations in one BatchGetItem (invoices and statements name them)."""
+    keys = [(store.key(tenant, "LOC", loc), "LOCATION") for loc in sorted(location_ids)]
+    return {item.location_id: item for item in LocationCopyItem.batch_get(keys)} if keys else {}
+
+
+def children(tenant: str, child_ids: set[str]) -> dict[str, ChildCopyItem]:
+    """Several children in one BatchGetItem (names and birth dates for invoices and statements)."""
+    keys = [(store.key(tenant, "CHILD", c), "CHILD") for c in sorted(child_ids)]
+    return {item.child_id: item for item in ChildCopyItem.batch_get(keys)} if keys else {}

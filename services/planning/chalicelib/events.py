@@ -107,5 +107,30 @@ class ClosureChanged(EventPayload):
     description: str | None = None
 
 
+
+
+@event_type("planning.billing_run.requested", owner=OWNER)
+class BillingRunRequested(EventPayload):
+    """Produce a month's invoices or a year's annual statements (the monthly job, an admin, or a run
+    continuing where the previous invocation stopped). Runs are idempotent: claims make repeats no-ops."""
+
+    kind: str  # invoices | annual_statements
+    period: str  # yyyy-mm | yyyy
+    requested_by: str | None = None
+    continuation: bool = False  # a run that stopped at its time budget, continuing (its counts add up)
+
+
+@event_type("planning.document.published", owner=OWNER)
+class DocumentPublished(EventPayload):
+    """An invoice, annual statement or uploaded document is ready for these guardians (auth mails them)."""
+
+    document_id: str
+    kind: str  # invoice | annual_statement | document
+    period: str
+    title: str
+    amount_cents: int | None = None
+    guardian_ids: list[str]
+
+
 PUBLISHES = (ContractStarted, ContractChanged, ContractEnded, AbsenceReported, RequestSubmitted, RequestDecided,
-             ClosureChanged)
+             ClosureChanged, BillingRunRequested, DocumentPublished)

@@ -185,16 +185,22 @@ def _compensate(tenant: str, child_id: str, marker: RequestItem | None, request:
 
 
 def billables(tenant: str, request: RequestItem, contract: ContractItem) -> list[BillableItem]:
-    """One invoice line per approved invoice-paid day: minutes x hourly rate, rounded half up to a cent."""
+    """One invoice line per approved invoice-paid day: minutes x hourly rate, rounded half up to a cent.
+
+    A line belongs to the invoice of its day's month, or of the approval's month when that is later: an
+    approval after a month was invoiced lands on the next invoice instead of being lost (a month is
+    invoiced only once it has ended, see `invoicing`)."""
     rate = int(contract.hourly_rate_cents)
+    approved_month = clock.today().isoformat()[:7]
     items = []
     for d in request.days:
         minutes = int(d["minutes"])
         cents = (minutes * rate * 2 + 60) // 120  # round half up without floats
         items.append(BillableItem(
-            store.key(tenant, "BILL", d["date"][:7]), f"{request.child_id}#{request.request_id}#{d['date']}",
+            store.key(tenant, "BILL", max(d["date"][:7], approved_month)),
+            f"{request.child_id}#{request.request_id}#{d['date']}",
             child_id=request.child_id, request_id=request.request_id, date=d["date"], minutes=minutes,
-            hourly_rate_cents=rate, amount_cents=cents, kind=request.kind))
+            hourly_rate_cents=rate, amount_cents=cents, kind=request.kind, location_id=request.location_id))
     return items
 
 

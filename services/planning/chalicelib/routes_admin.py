@@ -102,6 +102,7 @@ def register(app: PortalApp, outbox: Outbox) -> None:
             flex_hours_per_year=body.flex_hours_per_year)
         ch = Changes(outbox, tenant, "planning")
         ch.save(item, ContractItem.pk.does_not_exist())
+        ch.save(contracts.tenant_item(tenant))
         ch.emit(events.ContractStarted(**payload(item)))
         if end:
             ch.emit(events.ContractEnded(**payload(item)))

@@ -18,6 +18,15 @@
 | feed secret (SHA-256 of the URL's secret) | `_FEED#<sha256>` | `_` | | |
 | flex-hours pot of a year | `<t>#CHILD#<child>` | `FLEXPOT#<year>` | | |
 | billable item (invoice-paid day) | `<t>#BILL#<yyyy-mm>` | `<child>#<request>#<date>` | | |
+| contract (tenant-wide, for billing) | | | | `<t>#CONTRACTS` / `<end or 9999-12-31>#<id>` |
+| tenant with contracts (billing jobs) | `_TENANTS` | `<t>` | | |
+| guardian of a child (copy of auth's links) | `<t>#GUARDIANS` | `<child>#<user>` | | |
+| billing profile (issuer, numbers) | `<t>#ORG` | `BILLING` | | |
+| family document (invoice, statement, upload) | `<t>#DOC#<id>` | `DOC` | | |
+| a guardian's view of a document | `<t>#USER#<user>` | `DOC#<kind>#<period>#<id>` | | |
+| claim: a child on a month's invoice or a year's statement | `<t>#CLAIM#<kind>#<period>` | `<child>` | | |
+| invoice number counter of a year | `<t>#ORG` | `INVNO#<yyyy>` | | |
+| billing run (progress, counts) | `<t>#ORG` | `RUN#<kind>#<period>` | | |
 
 The swap-hour ledger (`ledger.py`) keeps one child's lots, holds and operations in one partition, told
 apart by `ledger_kind`: the state an operation needs (lots and holds, `sk < "O#"`) is one Query, the
@@ -33,7 +42,13 @@ and nothing is left in it, so the job finds due lots without a Scan.
 
 from __future__ import annotations
 
-from pynamodb.attributes import DiscriminatorAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 
 from portal_common.store import MainItem, table_meta
 
@@ -192,6 +207,7 @@ class BillableItem(PlanningItem):
     hourly_rate_cents = NumberAttribute()
     amount_cents = NumberAttribute()
     kind = UnicodeAttribute()  # extra | flex
+    location_id = UnicodeAttribute(null=True)
 
 
 class ChildCopyItem(PlanningItem):
@@ -204,10 +220,11 @@ class ChildCopyItem(PlanningItem):
 
 
 class LocationCopyItem(PlanningItem):
-    """Planning's copy of a location (closing days need a known location), from auth."""
+    """Planning's copy of a location (closing days need a known location; statements its LRK number)."""
 
     location_id = UnicodeAttribute()
     name = UnicodeAttribute()
+    registration_number = UnicodeAttribute(null=True)
     as_of = UnicodeAttribute()
 
 
@@ -241,3 +258,91 @@ class FlexPotItem(PlanningItem):
     free_min = NumberAttribute()
     held_min = NumberAttribute(default=0)
     used_min = NumberAttribute(default=0)
+
+
+class TenantItem(PlanningItem):
+    """An organisation planning holds contracts for (`_TENANTS` / `<t>`): the monthly billing job's list."""
+
+    tenant = UnicodeAttribute()
+
+
+class GuardianCopyItem(PlanningItem):
+    """A guardian of a child, kept from auth's link events; one partition per tenant for the billing run.
+
+    An unlink leaves the row with `linked` false (a tombstone), so a late redelivered link cannot revive it.
+    """
+
+    child_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    linked = BooleanAttribute(default=True)
+    as_of = UnicodeAttribute()
+
+
+class BillingProfileItem(PlanningItem):
+    """What invoices and annual statements say about the organisation, and the billing numbers."""
+
+    values = JSONAttribute(default=dict)
+
+
+class DocumentItem(PlanningItem):
+    """A family document: an invoice, an annual statement or a file an admin uploaded.
+
+    The PDF lives in S3 under `s3_key` (encrypted at rest); guardians reach it only through a short-lived
+    presigned link after the per-object check (`documents.visible_to`). `guardian_ids` are the guardians
+    it is addressed to; `child_ids` the children it is about (a guardian must still hold one of them).
+    """
+
+    doc_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # invoice | annual_statement | document
+    period = UnicodeAttribute()  # yyyy-mm (invoice), yyyy (statement), yyyy-mm-dd of upload (document)
+    title = UnicodeAttribute()
+    status = UnicodeAttribute(default="available")  # uploading → available (uploads only)
+    number = UnicodeAttribute(null=True)  # invoice number
+    amount_cents = NumberAttribute(null=True)
+    child_ids = JSONAttribute(default=list)
+    guardian_ids = JSONAttribute(default=list)
+    lines = JSONAttribute(default=list)  # invoice/statement lines (cents, minutes), for the API and audits
+    s3_key = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute(default="application/pdf")
+    size = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+
+class DocumentAccessItem(PlanningItem):
+    """One guardian's row for a document (`<t>#USER#<user>` / `DOC#<kind>#<period>#<id>`): their lists."""
+
+    doc_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    period = UnicodeAttribute()
+    title = UnicodeAttribute()
+    amount_cents = NumberAttribute(null=True)
+    child_ids = JSONAttribute(default=list)
+    created_at = UnicodeAttribute()
+
+
+class ClaimItem(PlanningItem):
+    """A child is on exactly one invoice per month and one statement per year: written with the document
+    under `attribute_not_exists`, so a second run (or two at once) never bills a child twice."""
+
+    doc_id = UnicodeAttribute()
+
+
+class CounterItem(PlanningItem):
+    """The last invoice number of a year; bumped in the invoice's own transaction (no gaps, no repeats)."""
+
+    value = NumberAttribute(default=0)
+
+
+class RunItem(PlanningItem):
+    """A billing run's state for operators: when it started and finished, and what it did."""
+
+    kind = UnicodeAttribute()  # invoices | annual_statements
+    period = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | done
+    requested_by = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    counts = JSONAttribute(default=dict)
