@@ -1,0 +1,101 @@
+"""The timeline's copy of the directory facts it needs, kept from auth's events (never read from auth).
+
+- consents (`auth.consents.changed`): whether a child's photos and diary may be shown, and since when
+  photo consent runs again after a withdrawal (see `ConsentCopyItem`);
+- placements (`auth.child.placed`, `auth.placement.changed`): which group a child was in on a day;
+- names (`auth.child.placed`, `auth.child.updated`).
+
+Handlers are idempotent and order-tolerant: a row carries the moment of the event it came from and
+an older event never overwrites a newer row. Reads are consistent where a privacy decision hangs on
+them (a withdrawn consent must count at once).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.store import ChildCopyItem, ConsentCopyItem, PlacementCopyItem
+from portal_common import store
+from portal_common.events import Envelope
+
+
+def _keep_newest(item: Any) -> bool:
+    """Save unless a newer event already wrote the row; True when saved."""
+    model = type(item)
+    try:
+        item.save(condition=model.pk.does_not_exist() | (model.as_of <= item.as_of))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def _child_pk(tenant: str, child_id: str) -> str:
+    return store.key(tenant, "CHILD", child_id)
+
+
+def consents(tenant: str, child_id: str) -> ConsentCopyItem | None:
+    try:
+        return ConsentCopyItem.get(_child_pk(tenant, child_id), "CONSENT", consistent_read=True)
+    except ConsentCopyItem.DoesNotExist:
+        return None
+
+
+def on_consents_changed(env: Envelope) -> None:
+    payload = env.payload
+    moment = payload.get("changed_at") or env.occurred_at.isoformat()
+    previous = consents(env.tenant, payload["child_id"])
+    photos_from = previous.photos_from if previous else None
+    if previous is not None and not previous.photos and payload["photos"] and previous.as_of <= moment:
+        photos_from = moment  # consent given again: only photos published from now on
+    _keep_newest(ConsentCopyItem(_child_pk(env.tenant, payload["child_id"]), "CONSENT",
+                                 child_id=payload["child_id"], photos=bool(payload["photos"]),
+                                 diary=bool(payload["diary"]), outings=bool(payload["outings"]),
+                                 photos_from=photos_from, as_of=moment))
+
+
+def on_child_placed(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD", child_id=payload["child_id"],
+                               name=payload["child_name"], as_of=env.occurred_at.isoformat()))
+    _save_placement(env)
+
+
+def on_child_updated(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD", child_id=payload["child_id"],
+                               name=payload["child_name"], as_of=env.occurred_at.isoformat()))
+
+
+def on_placement_changed(env: Envelope) -> None:
+    payload = env.payload
+    previous_start = payload.get("previous_start")
+    if previous_start and previous_start != payload["start"]:
+        PlacementCopyItem(_child_pk(env.tenant, payload["child_id"]), f"PLACEMENT#{previous_start}").delete()
+    _save_placement(env)
+
+
+def _save_placement(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(PlacementCopyItem(
+        _child_pk(env.tenant, payload["child_id"]), f"PLACEMENT#{payload['start']}", child_id=payload["child_id"],
+        group_id=payload["group_id"], location_id=payload["location_id"], start=payload["start"],
+        end=payload.get("end"), as_of=env.occurred_at.isoformat()))
+
+
+def placements(tenant: str, child_id: str) -> list[PlacementCopyItem]:
+    return list(PlacementCopyItem.query(_child_pk(tenant, child_id), PlacementCopyItem.sk.startswith("PLACEMENT#")))
+
+
+def groups_on(tenant: str, child_id: str, day: date) -> set[str]:
+    """The groups the child was placed in on `day` (usually one; two on the day of a move)."""
+    iso = day.isoformat()
+    return {p.group_id for p in placements(tenant, child_id) if p.start <= iso and (p.end is None or iso <= p.end)}
+
+
+HANDLERS = {"auth.consents.changed": on_consents_changed, "auth.child.placed": on_child_placed,
+            "auth.child.updated": on_child_updated, "auth.placement.changed": on_placement_changed}
