@@ -18,6 +18,9 @@ def main() -> None:
     from bench import billing
 
     billing.main()
+    from bench import timeline_images
+
+    timeline_images.main()
 
 
 if __name__ == "__main__":

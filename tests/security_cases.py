@@ -88,4 +88,7 @@ CASES: dict[tuple[str, str, str], str] = {
         ("GET", "/admin/documents/{doc_id}"), ("POST", "/admin/documents/{doc_id}/complete"),
         ("DELETE", "/admin/documents/{doc_id}"),
     )},
+    **{("timeline", method, path): ("tests/test_timeline_uploads.py::"
+                                    "test_upload_routes_refuse_other_groups_parents_and_other_tenants")
+       for method, path in (("POST", "/uploads"), ("GET", "/uploads/{upload_id}"))},
 }

@@ -69,3 +69,10 @@ def test_placements_say_which_group_a_child_was_in_on_a_day(world, copy, service
                         json={"name": "Noor de Vries-Bakker", "birth_date": "2024-03-14"})
     assert renamed.status_code == 200 and bus.of_type("auth.child.updated")
     assert names.get("demo#CHILD#child-noor", "CHILD").name == "Noor de Vries-Bakker"
+
+
+def test_groups_are_known_with_their_location(world, copy, bus):
+    assert {e.payload["group_id"] for e in bus.of_type("auth.group.changed")} == {"grp-rupsen", "grp-vlinders",
+                                                                               "grp-bijen"}
+    assert copy.group("demo", "grp-rupsen").location_id == "loc-zonnebloem"
+    assert copy.group("demo", "grp-nowhere") is None and copy.group("other", "grp-rupsen") is None

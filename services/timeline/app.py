@@ -3,10 +3,13 @@
 Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
-from chalicelib import directory_copy
+from chalicelib import directory_copy, routes_uploads, uploads
 from chalicelib.store import TimelineItem
 from portal_common.service import PortalApp
 
-app = PortalApp("timeline", tables=[TimelineItem])
-# Consents, placements and names: who may be shown, and which group a child was in on a day.
+app = PortalApp("timeline", tables=[TimelineItem], buckets=[uploads.UPLOADS, uploads.PHOTOS])
+outbox = app.publishes()
+# Consents, placements, names and groups: who may be shown, and which group a child was in on a day.
 app.consume(directory_copy.HANDLERS)
+routes_uploads.register(app)
+__all__ = ["app", "uploads"]

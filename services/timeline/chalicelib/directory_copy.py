@@ -3,7 +3,8 @@
 - consents (`auth.consents.changed`): whether a child's photos and diary may be shown, and since when
   photo consent runs again after a withdrawal (see `ConsentCopyItem`);
 - placements (`auth.child.placed`, `auth.placement.changed`): which group a child was in on a day;
-- names (`auth.child.placed`, `auth.child.updated`).
+- names (`auth.child.placed`, `auth.child.updated`);
+- groups and their location (`auth.group.changed`).
 
 Handlers are idempotent and order-tolerant: a row carries the moment of the event it came from and
 an older event never overwrites a newer row. Reads are consistent where a privacy decision hangs on
@@ -17,7 +18,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.store import ChildCopyItem, ConsentCopyItem, PlacementCopyItem
+from chalicelib.store import ChildCopyItem, ConsentCopyItem, GroupCopyItem, PlacementCopyItem
 from portal_common import store
 from portal_common.events import Envelope
 
@@ -97,5 +98,20 @@ def groups_on(tenant: str, child_id: str, day: date) -> set[str]:
     return {p.group_id for p in placements(tenant, child_id) if p.start <= iso and (p.end is None or iso <= p.end)}
 
 
-HANDLERS = {"auth.consents.changed": on_consents_changed, "auth.child.placed": on_child_placed,
-            "auth.child.updated": on_child_updated, "auth.placement.changed": on_placement_changed}
+def on_group_changed(env: Envelope) -> None:
+    payload = env.payload
+    _keep_newest(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
+                               group_id=payload["group_id"], location_id=payload["location_id"], name=payload["name"],
+                               as_of=env.occurred_at.isoformat()))
+
+
+def group(tenant: str, group_id: str) -> GroupCopyItem | None:
+    try:
+        return GroupCopyItem.get(store.key(tenant, "GRP", group_id), "GROUP")
+    except GroupCopyItem.DoesNotExist:
+        return None
+
+
+HANDLERS = {"auth.group.changed": on_group_changed, "auth.consents.changed": on_consents_changed,
+            "auth.child.placed": on_child_placed, "auth.child.updated": on_child_updated,
+            "auth.placement.changed": on_placement_changed}

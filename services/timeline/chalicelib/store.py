@@ -5,13 +5,16 @@
 | child (copy of auth's: name, for file names) | `<t>#CHILD#<child>` | `CHILD` |
 | consent (copy of auth's, with the moment photo consent last restarted) | `<t>#CHILD#<child>` | `CONSENT` |
 | placement (copy of auth's) | `<t>#CHILD#<child>` | `PLACEMENT#<start>` |
+| group (copy of auth's: its location) | `<t>#GRP#<group>` | `GROUP` |
+| upload (one photo on its way in) | `<t>#UPLOAD#<upload>` | `UPLOAD` |
+| photo (published or blocked, with its derivatives) | `<t>#PHOTO#<photo>` | `PHOTO` |
 
 A child's facts are one partition, so what the feed needs to know about a child is one Query.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from portal_common.store import MainItem, table_meta
 
@@ -55,3 +58,52 @@ class PlacementCopyItem(TimelineItem):
     start = UnicodeAttribute()
     end = UnicodeAttribute(null=True)
     as_of = UnicodeAttribute()
+
+
+class GroupCopyItem(TimelineItem):
+    """A group's location (a manager's rights are per location), kept from `auth.group.changed`."""
+
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class UploadItem(TimelineItem):
+    """A photo a staff member is uploading: `processing` until the file has been checked, then
+    `published` (with `photo_id`), `blocked` (a tagged child lacks photo consent: `blocked_children`)
+    or `rejected` (`reason`: not an image, too many pixels, truncated, ...). The raw file is deleted
+    once it has been processed, whatever the outcome."""
+
+    upload_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    child_ids = JSONAttribute(default=list)
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    s3_key = UnicodeAttribute()
+    status = UnicodeAttribute(default="processing")
+    reason = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    blocked_children = JSONAttribute(default=list)
+    photo_id = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    processed_at = UnicodeAttribute(null=True)
+
+
+class PhotoItem(TimelineItem):
+    """A processed photo: metadata-free JPEG derivatives (`keys`: thumb, medium, full) in the photos bucket."""
+
+    photo_id = UnicodeAttribute()
+    upload_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    child_ids = JSONAttribute(default=list)
+    keys = JSONAttribute(default=dict)
+    width = NumberAttribute()
+    height = NumberAttribute()
+    uploaded_by = UnicodeAttribute()
+    published_at = UnicodeAttribute()

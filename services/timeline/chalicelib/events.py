@@ -1,0 +1,21 @@
+"""Events the timeline service publishes (schemas in /openapi.json's event catalogue)."""
+
+from __future__ import annotations
+
+from portal_common.events import EventPayload, event_type
+
+OWNER = "timeline"
+
+
+@event_type("timeline.photo.published", owner=OWNER)
+class PhotoPublished(EventPayload):
+    """A photo passed its checks and is visible to the right parents (notifications)."""
+
+    photo_id: str
+    group_id: str
+    location_id: str
+    date: str
+    child_ids: list[str]  # empty: a group photo, for the guardians of the children placed that day
+
+
+PUBLISHES = (PhotoPublished,)

@@ -1,0 +1,134 @@
+"""Photo uploads: the presigned POST, then processing (what the S3 notification will trigger).
+
+staff1 works in Rupsen (Noor, Yara, Zeynep, Luuk); staff2 in Vlinders. Nobody has given photo consent
+in the bare demo, so a tagged photo is blocked until a parent gives it.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.auth_helpers import demo_login_header
+
+
+@pytest.fixture
+def timeline(services):
+    return services["timeline"]
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (800, 600), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 5.0, 30.0), "E", (5.0, 7.0, 12.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def ask(world, headers, **overrides):
+    body = {"group_id": "grp-rupsen", "child_ids": ["child-noor"], "content_type": "image/jpeg", "size": 200_000,
+            **overrides}
+    return world.post("/timeline/uploads", headers=headers, json=body)
+
+
+def upload_and_process(world, staff, timeline, data, **overrides):
+    started = ask(world, staff, **overrides)
+    assert started.status_code == 201, started.json
+    form = started.json
+    sent = requests.post(form["url"], data=form["fields"], files={"file": ("photo.jpg", data)}, timeout=10)
+    assert sent.status_code in (200, 204), sent.text
+    timeline.module.uploads.process_upload(timeline.module.outbox, "demo", form["upload_id"])
+    state = world.get(f"/timeline/uploads/{form['upload_id']}", headers=staff)
+    assert state.status_code == 200, state.json
+    return state.json
+
+
+def raw_uploads_left(timeline) -> list:
+    s3 = timeline.module.uploads.aws.client("s3")
+    return s3.list_objects_v2(Bucket=timeline.module.uploads.bucket("uploads")).get("Contents", [])
+
+
+def test_a_tagged_photo_waits_for_consent_and_is_published_without_metadata(world, staff, parent, timeline, bus):
+    blocked = upload_and_process(world, staff, timeline, jpeg_with_gps())
+    assert (blocked["status"], blocked["reason"], blocked["blocked_children"], blocked["photo_id"]) == (
+        "blocked", "no_photo_consent", ["child-noor"], None)
+    assert raw_uploads_left(timeline) == []  # nothing of a blocked photo is kept
+    world.put("/auth/children/child-noor/consents", headers=parent,
+              json={"photos": True, "diary": True, "outings": True})
+    published = upload_and_process(world, staff, timeline, jpeg_with_gps())
+    assert published["status"] == "published" and published["photo_id"].startswith("pho-")
+    assert [e.payload["photo_id"] for e in bus.of_type("timeline.photo.published")] == [published["photo_id"]]
+    photo = timeline.lib.store.PhotoItem.get(f"demo#PHOTO#{published['photo_id']}", "PHOTO")
+    s3 = timeline.module.uploads.aws.client("s3")
+    for name, key in photo.keys.items():
+        stored = s3.get_object(Bucket=timeline.module.uploads.bucket("photos"), Key=key)
+        data = stored["Body"].read()
+        assert stored["ServerSideEncryption"] == "AES256"
+        assert b"Exif" not in data and b"SpyCam" not in data and not Image.open(io.BytesIO(data)).getexif(), name
+    assert raw_uploads_left(timeline) == []
+    # A redelivered notice changes nothing.
+    again = timeline.module.uploads.process_upload(timeline.module.outbox, "demo", published["upload_id"])
+    assert again.status == "published" and again.photo_id == published["photo_id"]
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"hello, I am not a photo", "not_an_image"),
+    (jpeg_with_gps()[: len(jpeg_with_gps()) // 2], "truncated"),
+])
+def test_a_file_that_is_no_good_photo_is_rejected_with_its_reason(world, staff, timeline, data, reason):
+    state = upload_and_process(world, staff, timeline, data, child_ids=[])
+    assert (state["status"], state["reason"], state["photo_id"]) == ("rejected", reason, None)
+    assert raw_uploads_left(timeline) == []
+
+
+def test_a_file_larger_than_declared_is_rejected(world, staff, timeline):
+    state = upload_and_process(world, staff, timeline, jpeg_with_gps(), child_ids=[], size=1000)
+    assert (state["status"], state["reason"]) == ("rejected", "too_large")
+
+
+@pytest.mark.parametrize("overrides, status, code", [
+    ({"child_ids": ["child-daan"]}, 422, "child_not_in_group"),            # Daan is in Vlinders
+    ({"child_ids": ["child-noor", "child-noor"]}, 400, None),
+    ({"content_type": "image/gif"}, 400, None),
+    ({"content_type": "text/plain"}, 400, None),
+    ({"size": 26 * 1024 * 1024}, 400, None),
+    ({"size": 0}, 400, None),
+    ({"date": "2026-11-25"}, 422, "date_out_of_range"),                   # tomorrow
+    ({"date": "2026-11-10"}, 422, "date_out_of_range"),
+    ({"group_id": "grp-nowhere"}, 404, None),
+    ({"child_ids": ["a#b"]}, 400, None),
+    ({"owner": "me"}, 400, None),
+])
+def test_upload_requests_the_rules_refuse(world, staff, overrides, status, code):
+    answer = ask(world, staff, **overrides)
+    assert answer.status_code in ((status,) if status != 400 else (400, 422)), answer.json
+    if code:
+        assert answer.json["code"] == code
+
+
+def test_upload_routes_refuse_other_groups_parents_and_other_tenants(world, staff, parent, tokens, timeline):
+    staff2 = demo_login_header(world, "staff2@demo.ouderportaal.nl")
+    assert ask(world, staff2).status_code in (403, 404)      # not their group
+    assert ask(world, parent).status_code == 403              # parents do not upload
+    other = tokens.header(tenant="other", user_id="user-staff1", role="staff", groups=("grp-rupsen",))
+    assert ask(world, other).status_code == 404               # no such group there
+    mine = ask(world, staff).json["upload_id"]
+    assert world.get(f"/timeline/uploads/{mine}", headers=staff).json["status"] == "processing"
+    for caller in (staff2, other):
+        assert world.get(f"/timeline/uploads/{mine}", headers=caller).status_code == 404
+    assert world.get(f"/timeline/uploads/{mine}", headers=parent).status_code == 403
+    assert world.get("/timeline/uploads/upl-nothing", headers=staff).status_code == 404
+
+
+def test_the_s3_notice_names_the_tenant_and_upload(timeline):
+    notice = {"Records": [{"s3": {"object": {"key": "demo/upl-01abc"}}},
+                          {"s3": {"object": {"key": "demo/pho-1/thumb.jpg"}}},
+                          {"s3": {"object": {"key": "no-slash"}}}]}
+    assert timeline.module.uploads.keys_from_s3_event(notice) == [("demo", "upl-01abc")]
+    assert timeline.module.uploads.keys_from_s3_event({"Event": "s3:TestEvent"}) == []
