@@ -91,4 +91,8 @@ CASES: dict[tuple[str, str, str], str] = {
     **{("timeline", method, path): ("tests/test_timeline_uploads.py::"
                                     "test_upload_routes_refuse_other_groups_parents_and_other_tenants")
        for method, path in (("POST", "/uploads"), ("GET", "/uploads/{upload_id}"))},
+    **{("timeline", "GET", path): ("tests/test_timeline_feed.py::"
+                                   "test_feed_and_photo_routes_refuse_other_families_and_tenants")
+       for path in ("/feed", "/photos/{photo_id}", "/photos/{photo_id}/download",
+                    "/children/{child_id}/photo-access")},
 }

@@ -3,7 +3,7 @@
 Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
-from chalicelib import directory_copy, routes_uploads, uploads
+from chalicelib import directory_copy, routes_feed, routes_uploads, uploads
 from chalicelib.store import TimelineItem
 from portal_common.service import PortalApp
 
@@ -12,4 +12,5 @@ outbox = app.publishes()
 # Consents, placements, names and groups: who may be shown, and which group a child was in on a day.
 app.consume(directory_copy.HANDLERS)
 routes_uploads.register(app)
+routes_feed.register(app)
 __all__ = ["app", "uploads"]

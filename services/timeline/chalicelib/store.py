@@ -7,7 +7,14 @@
 | placement (copy of auth's) | `<t>#CHILD#<child>` | `PLACEMENT#<start>` |
 | group (copy of auth's: its location) | `<t>#GRP#<group>` | `GROUP` |
 | upload (one photo on its way in) | `<t>#UPLOAD#<upload>` | `UPLOAD` |
-| photo (published or blocked, with its derivatives) | `<t>#PHOTO#<photo>` | `PHOTO` |
+| photo (published, with its derivatives) | `<t>#PHOTO#<photo>` | `PHOTO` |
+| feed entry of a tagged child | `<t>#CHILDFEED#<child>` | `<date>#<photo>` |
+| feed entry of an untagged group photo | `<t>#GROUPFEED#<group>` | `<date>#<photo>` |
+| a view or download of a child's photo | `<t>#PHOTOLOG#<child>` | `<at>#<ulid>` |
+
+The feed reads a child's own partition and, per placement, its group's partition within the
+placement's dates, newest first from the cursor on: a page costs a fixed number of Queries however long
+the history is.
 
 A child's facts are one partition, so what the feed needs to know about a child is one Query.
 """
@@ -107,3 +114,25 @@ class PhotoItem(TimelineItem):
     height = NumberAttribute()
     uploaded_by = UnicodeAttribute()
     published_at = UnicodeAttribute()
+
+
+class FeedEntryItem(TimelineItem):
+    """A photo in a child's feed (tagged) or a group's feed (untagged); written with the photo."""
+
+    kind = UnicodeAttribute()  # photo (diary reports come later)
+    item_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    child_ids = JSONAttribute(default=list)
+    group_id = UnicodeAttribute()
+    published_at = UnicodeAttribute()
+
+
+class PhotoAccessItem(TimelineItem):
+    """Who viewed a photo full size or downloaded it, for the guardians of the children in it."""
+
+    photo_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()  # view | download
+    at = UnicodeAttribute()

@@ -9,7 +9,8 @@
    re-encoded without any metadata into thumb, medium and full derivatives. A rejected file records
    its reason; a photo tagged with a child without photo consent is `blocked` (naming the children)
    and nothing of it is kept; otherwise the derivatives go to the photos bucket and the photo is
-   published in one transaction with its upload's status. The raw upload is deleted in every case.
+   published in one transaction with its upload's status and its feed entries (each tagged child's,
+   or the group's for an untagged photo). The raw upload is deleted in every case.
    Processing is idempotent: an upload no longer `processing` is left alone (redelivered notices).
 """
 
@@ -20,8 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib import directory_copy, events, images
-from chalicelib.store import PhotoItem, UploadItem
+from chalicelib import directory_copy, events, feed, images
+from chalicelib.store import FeedEntryItem, PhotoItem, UploadItem
 from portal_common import aws, clock, errors, ids, store
 from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
@@ -130,6 +131,9 @@ def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.
                       group_id=upload.group_id, location_id=upload.location_id, date=upload.date,
                       child_ids=list(upload.child_ids), keys=keys, width=processed.width, height=processed.height,
                       uploaded_by=upload.uploaded_by, published_at=now), PhotoItem.pk.does_not_exist())
+    for pk in feed.partitions_of(tenant, upload.group_id, upload.child_ids):
+        ch.save(FeedEntryItem(pk, f"{upload.date}#{photo_id}", kind="photo", item_id=photo_id, date=upload.date,
+                              child_ids=list(upload.child_ids), group_id=upload.group_id, published_at=now))
     ch.update(upload, [UploadItem.status.set("published"), UploadItem.photo_id.set(photo_id),
                        UploadItem.processed_at.set(now)], condition=UploadItem.status == "processing")
     ch.emit(events.PhotoPublished(photo_id=photo_id, group_id=upload.group_id, location_id=upload.location_id,

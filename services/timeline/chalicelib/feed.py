@@ -1,0 +1,114 @@
+"""Who sees which photo, and a parent's feed.
+
+**Who sees a photo** (`may_see`):
+- a tagged photo: a guardian of one of the tagged children, and staff of its group (managers: of its
+  location; admins) — and only while *every* tagged child has photo consent that covers the photo's
+  publication (`photos_from`): a withdrawal hides the photo from every timeline at the next read;
+- an untagged group photo: the guardians of the children placed in that group on the photo's day.
+
+**The feed** of one child, or all the parent's children merged: newest first, cursor-paged. Per child
+one Query of its own partition and one per placement of its group's partition (within the placement's
+dates), each from the cursor on and at most a page long, then one BatchGetItem of the tagged children's
+consents: a page's cost does not grow with the history. Photo URLs are presigned for `URL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chalicelib import directory_copy
+from chalicelib.store import ConsentCopyItem, FeedEntryItem, PhotoItem
+from portal_common import aws, clock, store
+from portal_common.authz import Principal, Role
+from portal_common.settings import get_settings
+
+URL_SECONDS = 600  # image links live 10 minutes (at most 15)
+PHOTOS = "photos"
+
+
+def partitions_of(tenant: str, group_id: str, child_ids: list[str]) -> list[str]:
+    """Where a new photo's feed entries go: each tagged child's feed, or its group's when untagged."""
+    if child_ids:
+        return [store.key(tenant, "CHILDFEED", c) for c in child_ids]
+    return [store.key(tenant, "GROUPFEED", group_id)]
+
+
+def consents_of(tenant: str, child_ids: set[str]) -> dict[str, ConsentCopyItem]:
+    keys = [(store.key(tenant, "CHILD", c), "CONSENT") for c in sorted(child_ids)]
+    return {c.child_id: c for c in ConsentCopyItem.batch_get(keys, consistent_read=True)} if keys else {}
+
+
+def consented(entry: Any, consents: dict[str, ConsentCopyItem]) -> bool:
+    """Every tagged child's photo consent covers this photo (an untagged photo needs none)."""
+    for child_id in entry.child_ids:
+        found = consents.get(child_id)
+        if found is None or not found.photos or (found.photos_from and entry.published_at < found.photos_from):
+            return False
+    return True
+
+
+def may_see(principal: Principal, photo: PhotoItem) -> bool:
+    if principal.tenant != photo.pk.split("#", 1)[0]:
+        return False
+    if photo.child_ids and not consented(photo, consents_of(principal.tenant, set(photo.child_ids))):
+        return False
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.MANAGER:
+        return photo.location_id in principal.locations
+    if principal.role is Role.STAFF:
+        return photo.group_id in principal.groups
+    if photo.child_ids:
+        return bool(set(photo.child_ids) & principal.children)
+    day = date.fromisoformat(photo.date)
+    return any(photo.group_id in directory_copy.groups_on(principal.tenant, c, day) for c in principal.children)
+
+
+def get_photo(tenant: str, photo_id: str) -> PhotoItem | None:
+    try:
+        return PhotoItem.get(store.key(tenant, "PHOTO", photo_id), "PHOTO")
+    except PhotoItem.DoesNotExist:
+        return None
+
+
+def url(key: str, *, download_as: str | None = None) -> str:
+    params = {"Bucket": get_settings().bucket_name("timeline", PHOTOS), "Key": key}
+    if download_as:
+        params["ResponseContentDisposition"] = f'attachment; filename="{download_as}"'
+    return str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=URL_SECONDS))
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[FeedEntryItem]
+    next_position: str | None
+
+
+def _candidates(tenant: str, child_id: str, before: str | None, limit: int, today: str) -> list[FeedEntryItem]:
+    upper = before or f"{today}#~"  # "~" sorts after every photo id
+    found = list(FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id), FeedEntryItem.sk < upper,
+                                     scan_index_forward=False, limit=limit))
+    for placement in directory_copy.placements(tenant, child_id):
+        last = min(placement.end or today, today)
+        top = min(upper, f"{last}#~")
+        found += FeedEntryItem.query(store.key(tenant, "GROUPFEED", placement.group_id),
+                                     FeedEntryItem.sk.between(placement.start, top), scan_index_forward=False,
+                                     limit=limit)
+    return [e for e in found if e.sk != before and e.sk < upper]
+
+
+def page(tenant: str, child_ids: list[str], before: str | None, limit: int) -> Page:
+    """One page of the children's photos, newest first; `before` is the last entry's sort key."""
+    today = clock.today().isoformat()
+    candidates: dict[str, FeedEntryItem] = {}
+    for child_id in child_ids:
+        for entry in _candidates(tenant, child_id, before, limit + 1, today):
+            candidates.setdefault(entry.item_id, entry)  # a photo of two siblings shows once
+    ordered = sorted(candidates.values(), key=lambda e: e.sk, reverse=True)
+    window = ordered[:limit + 1]
+    consents = consents_of(tenant, {c for e in window for c in e.child_ids})
+    shown = [e for e in window[:limit] if consented(e, consents)]
+    more = len(ordered) > limit
+    return Page(shown, window[limit - 1].sk if more else None)

@@ -1,0 +1,192 @@
+"""The feed, photo views and downloads (each recorded), and who looked at a child's photos.
+
+Every photo route checks the action's relation (a parent's child, staff's group) *and* `feed.may_see`
+(consent, the placement on the photo's day): anything else answers 404, the same as a photo that does
+not exist. Full-size views and downloads are written to each tagged child's access log, which the
+child's guardians read: something no peer product offers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib import directory_copy, feed
+from chalicelib.store import ChildCopyItem, PhotoAccessItem, PhotoItem
+from portal_common import clock, errors, ids, store
+from portal_common.authz import Role, Target
+from portal_common.parsing import Out, Query
+from portal_common.service import PortalApp, Req
+
+ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+IdField = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class FeedQuery(Query):
+    child_id: str | None = IdField
+    limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class PhotoRef(Out):
+    id: str
+    thumb_url: str
+    medium_url: str
+
+
+class FeedItemOut(Out):
+    id: str
+    kind: str = Field(description="photo (diary reports follow)")
+    date: str
+    created_at: str
+    child_ids: list[str] = Field(description="the caller's own children in it (a parent never sees others' ids)")
+    photos: list[PhotoRef]
+    text: str | None = None
+
+
+class FeedPage(Out):
+    items: list[FeedItemOut]
+    next_cursor: str | None
+
+
+class PhotoOut(Out):
+    id: str
+    date: str
+    child_ids: list[str]
+    thumb_url: str
+    medium_url: str
+    full_url: str
+    expires_in: int = Field(description="seconds the URLs work")
+
+
+class DownloadOut(Out):
+    url: str
+    expires_at: str
+
+
+class AccessQuery(Query):
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class AccessOut(Out):
+    photo_id: str
+    user_id: str
+    role: str
+    action: str = Field(description="view (full size) or download")
+    at: str
+
+
+class AccessPage(Out):
+    items: list[AccessOut]
+    next_cursor: str | None
+
+
+def _own(req: Req, child_ids: list[str]) -> list[str]:
+    return [c for c in child_ids if c in req.principal.children] if req.principal.role is Role.PARENT else child_ids
+
+
+def _photo_for(req: Req, photo_id: str) -> PhotoItem:
+    """The photo when the caller may see it; 404 for anything else (another family, no consent, no photo)."""
+    tenant = req.principal.tenant
+    photo = feed.get_photo(tenant, photo_id) if ID.fullmatch(photo_id) else None
+    if photo is None:
+        raise errors.NotFound()
+    if photo.child_ids:
+        mine = _own(req, photo.child_ids)
+        req.authorize(Target.child(tenant, (mine or photo.child_ids)[0], {photo.group_id}, {photo.location_id}),
+                      action="child.photo.read")
+    else:
+        req.authorize(Target.group(tenant, photo.group_id, photo.location_id), action="group.photo.read")
+    if not feed.may_see(req.principal, photo):
+        raise errors.NotFound()
+    return photo
+
+
+def _record(req: Req, photo: PhotoItem, action: str) -> None:
+    now = clock.now().isoformat()
+    with PhotoAccessItem.batch_write() as batch:
+        for child_id in photo.child_ids:
+            batch.save(PhotoAccessItem(store.key(req.principal.tenant, "PHOTOLOG", child_id), f"{now}#{ids.new_id()}",
+                                       photo_id=photo.photo_id, child_id=child_id, user_id=req.principal.user_id,
+                                       role=req.principal.role.value, action=action, at=now))
+
+
+def _file_name(tenant: str, photo: PhotoItem, child_ids: list[str]) -> str:
+    name = "groep"
+    if child_ids:
+        try:
+            name = ChildCopyItem.get(store.key(tenant, "CHILD", child_ids[0]), "CHILD").name
+        except ChildCopyItem.DoesNotExist:
+            name = "kind"
+    slug = "-".join("".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in name).split()) or "foto"
+    return f"{slug}-{photo.date}.jpg"
+
+
+def register(app: PortalApp) -> None:
+    @app.endpoint("/feed", "GET", action="timeline.feed.read", query=FeedQuery, response=FeedPage,
+                  summary="Photos of one child or all one's children, newest first, cursor-paged")
+    def read_feed(req: Req) -> dict[str, Any]:
+        principal, query = req.principal, req.query
+        tenant = principal.tenant
+        if query.child_id:
+            groups = directory_copy.groups_on(tenant, query.child_id, clock.today())
+            group = directory_copy.group(tenant, next(iter(groups))) if groups else None
+            req.authorize(Target.child(tenant, query.child_id, groups, {group.location_id} if group else ()),
+                          action="child.timeline.read")
+            children = [query.child_id]
+        elif principal.role is Role.PARENT:
+            req.authorize()
+            children = sorted(principal.children)
+        else:
+            raise errors.Unprocessable(code="child_id_required", errors=[
+                {"loc": ["query", "child_id"], "msg": "staff name the child"}])
+        position = req.page_position(query.cursor)
+        found = feed.page(tenant, children, position["sk"] if position else None, query.limit)
+        items = []
+        for entry in found.entries:
+            keys = {"thumb": f"{tenant}/{entry.item_id}/thumb.jpg", "medium": f"{tenant}/{entry.item_id}/medium.jpg"}
+            items.append(FeedItemOut(id=entry.item_id, kind=entry.kind, date=entry.date, created_at=entry.published_at,
+                                     child_ids=_own(req, list(entry.child_ids)),
+                                     photos=[PhotoRef(id=entry.item_id, thumb_url=feed.url(keys["thumb"]),
+                                                      medium_url=feed.url(keys["medium"]))]))
+        return req.page_body(items, {"sk": found.next_position} if found.next_position else None)
+
+    @app.endpoint("/photos/{photo_id}", "GET", action="timeline.feed.read", response=PhotoOut,
+                  summary="A photo's URLs (10 minutes); the full-size view is recorded for the child's guardians")
+    def view_photo(req: Req, photo_id: str) -> PhotoOut:
+        photo = _photo_for(req, photo_id)
+        _record(req, photo, "view")
+        return PhotoOut(id=photo.photo_id, date=photo.date, child_ids=_own(req, list(photo.child_ids)),
+                        thumb_url=feed.url(photo.keys["thumb"]), medium_url=feed.url(photo.keys["medium"]),
+                        full_url=feed.url(photo.keys["full"]), expires_in=feed.URL_SECONDS)
+
+    @app.endpoint("/photos/{photo_id}/download", "GET", action="timeline.feed.read", response=DownloadOut,
+                  summary="A 10-minute link that downloads the full photo as an attachment (child and date)")
+    def download_photo(req: Req, photo_id: str) -> DownloadOut:
+        photo = _photo_for(req, photo_id)
+        _record(req, photo, "download")
+        name = _file_name(req.principal.tenant, photo, _own(req, list(photo.child_ids)))
+        return DownloadOut(url=feed.url(photo.keys["full"], download_as=name),
+                           expires_at=(clock.now() + timedelta(seconds=feed.URL_SECONDS)).isoformat())
+
+    @app.endpoint("/children/{child_id}/photo-access", "GET", action="child.photo_access.read", query=AccessQuery,
+                  response=AccessPage, summary="Who viewed full size or downloaded photos of one's child, newest first")
+    def photo_access(req: Req, child_id: str) -> dict[str, Any]:
+        if not ID.fullmatch(child_id):
+            raise errors.NotFound()
+        req.authorize(Target.child(req.principal.tenant, child_id))
+        position = req.page_position(req.query.cursor)
+        if position and position.get("c") != child_id:
+            raise errors.BadRequest(code="cursor_of_another_list")
+        found = PhotoAccessItem.query(store.key(req.principal.tenant, "PHOTOLOG", child_id), scan_index_forward=False,
+                                      limit=req.query.limit,
+                                      **({"last_evaluated_key": position["k"]} if position else {}))
+        items = [AccessOut(photo_id=r.photo_id, user_id=r.user_id, role=r.role, action=r.action, at=r.at)
+                 for r in found]
+        last = found.last_evaluated_key
+        return req.page_body(items, {"c": child_id, "k": last} if last else None)
+
