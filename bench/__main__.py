@@ -21,6 +21,9 @@ def main() -> None:
     from bench import timeline_images
 
     timeline_images.main()
+    from bench import timeline_feed
+
+    timeline_feed.main()
 
 
 if __name__ == "__main__":
