@@ -37,3 +37,18 @@ def test_the_demo_families_have_last_months_invoice_and_last_years_statements(ap
     assert sorted(s["title"] for s in statements) == ["Jaaropgave 2025 Daan de Vries", "Jaaropgave 2025 Noor de Vries"]
     link = api.get(f"/planning/annual-statements/{statements[0]['id']}/download", headers=sanne)
     assert link.status_code == 200 and "X-Amz-Expires=300" in link.json["url"]
+
+
+def test_the_demo_groups_have_photos_and_luuks_are_blocked_without_consent(api, bus):
+    from infra.local.demo_photos import seed_photos
+
+    seed_demo()
+    [line] = seed_photos(days=2)
+    assert line == "demo photos: 1 blocked, 11 published (Luuk has no photo consent)"
+    sanne = demo_login_header(api, "parent1@demo.ouderportaal.nl")
+    feed = api.get("/timeline/feed", headers=sanne).json["items"]
+    assert feed and all(set(item["child_ids"]) <= {"child-noor", "child-daan"} for item in feed)
+    thumb = feed[0]["photos"][0]["thumb_url"]
+    import requests
+
+    assert requests.get(thumb, timeout=10).content.startswith(b"\xff\xd8")  # a JPEG

@@ -132,3 +132,38 @@ def test_the_s3_notice_names_the_tenant_and_upload(timeline):
                           {"s3": {"object": {"key": "no-slash"}}}]}
     assert timeline.module.uploads.keys_from_s3_event(notice) == [("demo", "upl-01abc")]
     assert timeline.module.uploads.keys_from_s3_event({"Event": "s3:TestEvent"}) == []
+
+
+def test_two_workers_processing_one_upload_publish_one_photo(world, staff, parent, timeline, monkeypatch):
+    """A redelivered S3 notice can reach a second worker while the first still works: one photo results,
+    and the loser's derivatives are removed."""
+    import threading
+
+    from tests.test_planning_ledger import serialize_moto
+
+    serialize_moto(monkeypatch)
+    world.put("/auth/children/child-noor/consents", headers=parent,
+              json={"photos": True, "diary": True, "outings": True})
+    form = ask(world, staff).json
+    requests.post(form["url"], data=form["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
+    uploads = timeline.module.uploads
+    real_process = uploads.images.process
+    both_read = threading.Barrier(2, timeout=10)
+
+    def process_after_both_read(data, **kwargs):
+        both_read.wait()  # both workers hold the file before either publishes
+        return real_process(data, **kwargs)
+
+    monkeypatch.setattr(uploads.images, "process", process_after_both_read)
+    workers = [threading.Thread(target=uploads.process_upload, args=(timeline.module.outbox, "demo",
+                                                                      form["upload_id"])) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    state = world.get(f"/timeline/uploads/{form['upload_id']}", headers=staff).json
+    assert state["status"] == "published"
+    stored = uploads.aws.client("s3").list_objects_v2(Bucket=uploads.bucket("photos")).get("Contents", [])
+    assert sorted(o["Key"].rsplit("/", 1)[1] for o in stored) == ["full.jpg", "medium.jpg", "thumb.jpg"]
+    assert all(o["Key"].startswith(f"demo/{state['photo_id']}/") for o in stored)
+    assert [i["id"] for i in world.get("/timeline/feed", headers=parent).json["items"]] == [state["photo_id"]]

@@ -243,7 +243,8 @@ class LocalStack:
             self.demo_lines = [f"demo data FAILED: {type(exc).__name__}: {exc}"]
 
     def _seed_billing(self) -> None:
-        """The demo's invoices and statements: after the consumers run (planning needs the families)."""
+        """The demo's invoices, statements and photos: after the consumers run (planning needs the
+        families, the timeline the consents and placements); in the background, the stack serves meanwhile."""
         if not self.demo_lines or "FAILED" in self.demo_lines[-1] or "already present" in self.demo_lines[0]:
             return
         try:
@@ -252,6 +253,12 @@ class LocalStack:
         except Exception as exc:
             log.exception("demo billing failed")
             lines = [f"demo billing FAILED: {type(exc).__name__}: {exc}"]
+        try:
+            photos = importlib.import_module("infra.local.demo_photos")
+            lines += [str(line) for line in photos.seed_photos(wait_seconds=20, stop=self._stopping)]
+        except Exception as exc:
+            log.exception("demo photos failed")
+            lines.append(f"demo photos FAILED: {type(exc).__name__}: {exc}")
         self.demo_lines += lines
         for line in lines:
             print(f"  {line}", flush=True)

@@ -16,6 +16,7 @@ from chalicelib import events as auth_events
 from chalicelib.store import (
     AccessEndItem,
     ChildItem,
+    ConsentItem,
     ContractCopyItem,
     DomainItem,
     EmailClaimItem,
@@ -26,7 +27,7 @@ from chalicelib.store import (
     PlacementItem,
     UserItem,
 )
-from portal_common import clock, errors, store
+from portal_common import clock, errors, ids, store
 from portal_common.authz import Target
 from portal_common.outbox import Changes, Outbox
 
@@ -318,6 +319,19 @@ class Directory:
         ch.commit()
         self.refresh_links(tenant, child_id)
         return placement
+
+    def set_consents(self, tenant: str, child_id: str, user_id: str, *, photos: bool, diary: bool,
+                     outings: bool) -> None:
+        """A guardian's consents for a child: the current row, a history row and the event, in one transaction."""
+        now = clock.now().isoformat()
+        pk = store.key(tenant, "CHILD", child_id)
+        values: dict[str, Any] = {"photos": photos, "diary": diary, "outings": outings}
+        ch = self.changes(tenant)
+        ch.save(ConsentItem(pk, "CONSENT", child_id=child_id, changed_by=user_id, changed_at=now, **values))
+        ch.save(ConsentItem(pk, f"CONSENT#{now}#{ids.new_id()}", child_id=child_id, changed_by=user_id,
+                            changed_at=now, **values))
+        ch.emit(auth_events.ConsentsChanged(child_id=child_id, changed_by=user_id, changed_at=now, **values))
+        ch.commit()
 
     def unlink_guardian(self, tenant: str, child_id: str, user_id: str) -> None:
         ch = self.changes(tenant)

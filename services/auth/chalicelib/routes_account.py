@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
 
 from chalicelib import events as auth_events
 from chalicelib.api import (
@@ -27,7 +26,7 @@ from chalicelib.api import (
 )
 from chalicelib.directory import Directory, valid_id
 from chalicelib.store import ConsentItem, DeviceItem, NotificationSettingsItem
-from portal_common import aws, clock, errors, ids, store
+from portal_common import aws, clock, errors, store
 from portal_common.service import PortalApp, Req
 from portal_common.settings import get_settings
 
@@ -54,15 +53,8 @@ def register(app: PortalApp, directory: Directory) -> None:
         p = req.principal
         req.authorize(directory.child_target(p.tenant, valid_id(child_id)))
         body: ConsentsIn = req.body
-        now = clock.now().isoformat()
-        pk = store.key(p.tenant, "CHILD", child_id)
-        values: dict[str, Any] = {"photos": body.photos, "diary": body.diary, "outings": body.outings}
-        ch = directory.changes(p.tenant)
-        ch.save(ConsentItem(pk, "CONSENT", child_id=child_id, changed_by=p.user_id, changed_at=now, **values))
-        ch.save(ConsentItem(pk, f"CONSENT#{now}#{ids.new_id()}", child_id=child_id, changed_by=p.user_id,
-                            changed_at=now, **values))
-        ch.emit(auth_events.ConsentsChanged(child_id=child_id, changed_by=p.user_id, changed_at=now, **values))
-        ch.commit()
+        directory.set_consents(p.tenant, child_id, p.user_id, photos=body.photos, diary=body.diary,
+                               outings=body.outings)
         return _consents(p.tenant, child_id)
 
     @app.endpoint("/children/{child_id}/consents", "GET", action="child.consents.read", response=ConsentsOut,

@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
 from chalicelib import directory_copy, events, feed, images
 from chalicelib.store import FeedEntryItem, PhotoItem, UploadItem
 from portal_common import aws, clock, errors, ids, store
@@ -114,7 +116,12 @@ def _photo_consent(tenant: str, child_id: str) -> bool:
 def _finish(upload: UploadItem, **changes: Any) -> None:
     actions = [getattr(UploadItem, name).set(value) for name, value in changes.items()]
     actions.append(UploadItem.processed_at.set(clock.now().isoformat()))
-    upload.update(actions=actions, condition=UploadItem.status == "processing")
+    try:
+        upload.update(actions=actions, condition=UploadItem.status == "processing")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        log.info("upload processed meanwhile by another worker", extra={"upload_id": upload.upload_id})
 
 
 def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.Processed) -> None:
@@ -138,7 +145,13 @@ def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.
                        UploadItem.processed_at.set(now)], condition=UploadItem.status == "processing")
     ch.emit(events.PhotoPublished(photo_id=photo_id, group_id=upload.group_id, location_id=upload.location_id,
                                   date=upload.date, child_ids=list(upload.child_ids)))
-    ch.commit()
+    try:
+        ch.commit()
+    except TransactWriteError:
+        # Another worker (a redelivered notice) finished this upload first: its photo stands, ours goes.
+        for key in keys.values():
+            aws.client("s3").delete_object(Bucket=bucket(PHOTOS), Key=key)
+        log.info("upload published meanwhile by another worker", extra={"upload_id": upload.upload_id})
 
 
 def keys_from_s3_event(record_body: dict[str, Any]) -> list[tuple[str, str]]:

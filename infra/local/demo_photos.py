@@ -1,0 +1,86 @@
+"""A few weeks of generated photos per demo group, so a newcomer's timeline is not empty.
+
+Written through the timeline's own pipeline (upload row, raw file in the uploads bucket, processing into
+metadata-free derivatives, consent checks): every parent gives photo consent except Luuk's
+(parent10), whose tagged photos are therefore blocked, as they would be for real. The images are drawn
+with Pillow (colour fields and shapes with the group's name and the day): no real child in them.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import date, timedelta
+
+from infra.local import demo_data as d
+from portal_common import clock
+from portal_common.testing.loader import load_service
+
+WITHOUT_PHOTO_CONSENT = "child-luuk"
+COLOURS = {"grp-rupsen": (231, 111, 81), "grp-vlinders": (42, 157, 143), "grp-bijen": (233, 196, 106)}
+
+
+def _picture(group: str, day: date, n: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    base = COLOURS.get(group, (120, 120, 200))
+    image = Image.new("RGB", (1600, 1200), base)
+    draw = ImageDraw.Draw(image)
+    for i in range(6):
+        shade = tuple(min(255, c + 25 * ((i + n) % 4)) for c in base)
+        x, y = 120 + (i * 241 + n * 97) % 1200, 140 + (i * 173 + n * 61) % 800
+        draw.ellipse((x, y, x + 260, y + 260), fill=shade)
+    draw.text((60, 60), f"{group.removeprefix('grp-').title()} · {day.isoformat()}", fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _open_days(today: date, days: int) -> list[date]:
+    planning = load_service("planning").lib
+    found, day = [], today
+    while len(found) < days:
+        if day.isoweekday() <= 5 and planning.opening_days.closure(day) is None:
+            found.append(day)
+        day -= timedelta(days=1)
+    return sorted(found)
+
+
+def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event | None = None) -> list[str]:
+    """Consents for the demo children, then two photos per group and open day: one tagged, one of the group."""
+    auth, timeline = load_service("auth").module, load_service("timeline")
+    uploads, copy = timeline.lib.uploads, timeline.lib.directory_copy
+    tenant, today = d.TENANT, clock.today()
+    children = {c.id: (c.group_id, f"user-parent{family.parents[0][0]}") for family in d.FAMILIES
+                for c in family.children}
+    for child_id, (_group, parent) in children.items():
+        auth.directory.set_consents(tenant, child_id, parent, photos=child_id != WITHOUT_PHOTO_CONSENT, diary=True,
+                                    outings=True)
+    deadline = time.monotonic() + wait_seconds
+    while not all(copy.consents(tenant, c) for c in children) or not all(
+            copy.groups_on(tenant, c, today) for c in children):
+        if time.monotonic() > deadline or (stop is not None and stop.is_set()):
+            return ["demo photos: skipped, the timeline has not received the consents and placements yet"]
+        time.sleep(0.1)
+    s3 = uploads.aws.client("s3")
+    outcomes: dict[str, int] = {}
+    for n, day in enumerate(_open_days(today, days)):
+        for group in COLOURS:
+            if stop is not None and stop.is_set():
+                return ["demo photos: stopped with the stack"]
+            members = sorted(c for c, (g, _p) in children.items() if group in copy.groups_on(tenant, c, day))
+            tagged = [members[n % len(members)], members[(n + 1) % len(members)]] if len(members) > 1 else members
+            for m, tags in enumerate((tagged, [])):
+                data = _picture(group, day, n * 2 + m)
+                item, _url, _fields = uploads.request_upload(
+                    tenant, f"user-staff{list(COLOURS).index(group) + 1}", group_id=group,
+                    location_id=d.LOCATION_ID, day=day, child_ids=sorted(set(tags)), content_type="image/jpeg",
+                    size=len(data))
+                s3.put_object(Bucket=uploads.bucket(uploads.UPLOADS), Key=item.s3_key, Body=data,
+                              ContentType="image/jpeg", ServerSideEncryption=uploads.SSE)
+                done = uploads.process_upload(timeline.module.outbox, tenant, item.upload_id)
+                status = done.status if done else "missing"
+                outcomes[status] = outcomes.get(status, 0) + 1
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
+    return [f"demo photos: {summary} (Luuk has no photo consent)"]
