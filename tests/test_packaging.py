@@ -177,12 +177,47 @@ def test_every_sqs_event_source_reports_batch_item_failures_from_its_own_queue(t
             if event["Type"] == "SQS":
                 sources.append((svc, fid, event["Properties"]))
     # Every service that consumes events (planning: copies of auth's directory; auth: planning's contracts and
-    # the e-mails about absences and decisions) and the throw-away one.
-    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth"}
+    # the e-mails about absences and decisions; timeline: consents and placements, and the photos uploaded
+    # into its bucket) and the throw-away one.
+    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth", "timeline"}
     for svc, fid, props in sources:
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], (svc, fid)
         queue_id = props["Queue"]["Fn::GetAtt"][0]
-        assert templates[svc]["Resources"][queue_id]["Properties"]["QueueName"] == f"{STAGE}-{svc}-events"
+        assert templates[svc]["Resources"][queue_id]["Properties"]["QueueName"] in (
+            f"{STAGE}-{svc}-events", f"{STAGE}-{svc}-uploads-objects"), (svc, fid)
+
+
+def test_the_uploads_bucket_notifies_its_own_queue_which_only_that_bucket_may_send_to(templates):
+    resources = templates["timeline"]["Resources"]
+    bucket_name = f"{STAGE}-ouderportaal-timeline-uploads"
+    (bucket_id,) = [lid for lid, r in _of_type(templates["timeline"], "AWS::S3::Bucket").items()
+                    if r["Properties"]["BucketName"] == bucket_name]
+    bucket = resources[bucket_id]
+    (config,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert config["Event"] == "s3:ObjectCreated:*"
+    queue_id = config["Queue"]["Fn::GetAtt"][0]
+    queue = resources[queue_id]["Properties"]
+    assert queue["QueueName"] == f"{STAGE}-timeline-uploads-objects"
+    assert queue["VisibilityTimeout"] == VISIBILITY_TIMEOUT
+    dlq_id = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert resources[dlq_id]["Properties"]["QueueName"] == f"{STAGE}-timeline-uploads-objects-dlq"
+    (policy_id,) = [lid for lid, r in _of_type(templates["timeline"], "AWS::SQS::QueuePolicy").items()
+                    if {"Ref": queue_id} in r["Properties"]["Queues"]]
+    # S3 checks the queue policy when the notification is put: the bucket waits for it, and names the
+    # bucket by its name (a GetAtt of the bucket would be a circular dependency).
+    assert policy_id in bucket["DependsOn"]
+    allow, deny = resources[policy_id]["Properties"]["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
+    assert allow["Resource"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    source_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket_name}"}
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == source_arn
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    fn = resources["ProcessUploads"]["Properties"]
+    assert fn["Handler"] == "app.process_uploads"
+    (event,) = fn["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_every_queue_has_a_dead_letter_queue(templates):

@@ -75,6 +75,26 @@ def table(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- SQS + SNS subscription -------------------------------------------------------------------------
+def _queue_pair(q: str, dlq: str, name: str, dlq_name: str, *, max_receive_count: int, visibility_timeout: int,
+                dlq_retention: int) -> dict[str, dict[str, Any]]:
+    """A queue (logical id `q`) redriving to its dead-letter queue (`dlq`) after `max_receive_count` deliveries."""
+    return {
+        dlq: {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": dlq_name,
+            "MessageRetentionPeriod": dlq_retention,
+            "SqsManagedSseEnabled": True,
+        }},
+        q: {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": name,
+            "VisibilityTimeout": visibility_timeout,
+            "MessageRetentionPeriod": dlq_retention - 24 * 3600,  # the DLQ must outlive the source queue
+            "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
+                              "maxReceiveCount": max_receive_count},
+        }},
+    }
+
+
 def queue_resources(queue: dict[str, Any], stage: str, *, max_receive_count: int, visibility_timeout: int,
                     dlq_retention: int = 14 * 24 * 3600) -> dict[str, dict[str, Any]]:
     """The service's event queue, its DLQ, the subscription to the topic and the policy letting it send."""
@@ -82,18 +102,8 @@ def queue_resources(queue: dict[str, Any], stage: str, *, max_receive_count: int
     arn = {"Fn::GetAtt": [q, "Arn"]}
     dlq_arn = {"Fn::GetAtt": [dlq, "Arn"]}
     return {
-        dlq: {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": queue["dlq_name"],
-            "MessageRetentionPeriod": dlq_retention,
-            "SqsManagedSseEnabled": True,
-        }},
-        q: {"Type": "AWS::SQS::Queue", "Properties": {
-            "QueueName": queue["name"],
-            "VisibilityTimeout": visibility_timeout,
-            "MessageRetentionPeriod": dlq_retention - 24 * 3600,  # the DLQ must outlive the source queue
-            "SqsManagedSseEnabled": True,
-            "RedrivePolicy": {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count},
-        }},
+        **_queue_pair(q, dlq, queue["name"], queue["dlq_name"], max_receive_count=max_receive_count,
+                      visibility_timeout=visibility_timeout, dlq_retention=dlq_retention),
         "EventsSubscription": {"Type": "AWS::SNS::Subscription", "Properties": {
             "TopicArn": topic_arn(stage),
             "Protocol": "sqs",
@@ -147,6 +157,48 @@ def bucket_resources(name: str, lid: str) -> dict[str, dict[str, Any]]:
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]},
     }}
     return {lid: bucket, f"{lid}Policy": policy}
+
+
+def bucket_queue_ids(bucket_lid: str) -> tuple[str, str, str]:
+    """Logical ids of the queue S3 notifies for bucket `bucket_lid`, its DLQ and its queue policy."""
+    base = bucket_lid.removesuffix("Bucket") + "Objects"
+    return f"{base}Queue", f"{base}DeadLetterQueue", f"{base}QueuePolicy"
+
+
+def bucket_queue_resources(spec: dict[str, Any], bucket_lid: str, *, max_receive_count: int,
+                           visibility_timeout: int, dlq_retention: int = 14 * 24 * 3600) -> dict[str, dict[str, Any]]:
+    """The queue S3 notifies of objects created in a bucket, its DLQ and the policy letting (only) that bucket
+    of this account send to it. The bucket's ARN is built from its name: `GetAtt` of the bucket would make
+    a cycle (bucket → notification → queue policy → bucket), since S3 checks the policy when the
+    notification is put on the bucket."""
+    q, dlq, policy = bucket_queue_ids(bucket_lid)
+    arn, dlq_arn = {"Fn::GetAtt": [q, "Arn"]}, {"Fn::GetAtt": [dlq, "Arn"]}
+    return {
+        **_queue_pair(q, dlq, spec["name"], spec["dlq_name"], max_receive_count=max_receive_count,
+                      visibility_timeout=visibility_timeout, dlq_retention=dlq_retention),
+        policy: {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": q}, {"Ref": dlq}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "BucketSends", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": arn,
+                 "Condition": {
+                     "ArnEquals": {"aws:SourceArn": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{spec['bucket']}"}},
+                     "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}},
+                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+                 "Resource": [arn, dlq_arn], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]},
+        }},
+    }
+
+
+def notify_queue(bucket: dict[str, Any], spec: dict[str, Any], bucket_lid: str) -> None:
+    """Make `bucket` (a resource of `bucket_resources`) notify its queue of `spec["events"]`, once the
+    queue policy lets it (S3 sends a test message when the configuration is put)."""
+    q, _, policy = bucket_queue_ids(bucket_lid)
+    configs = bucket["Properties"].setdefault("NotificationConfiguration", {}).setdefault("QueueConfigurations", [])
+    configs += [{"Event": event, "Queue": {"Fn::GetAtt": [q, "Arn"]}} for event in spec["events"]]
+    depends = bucket.get("DependsOn", [])
+    bucket["DependsOn"] = sorted({*([depends] if isinstance(depends, str) else depends), policy})
 
 
 # -- IAM -----------------------------------------------------------------------------------------

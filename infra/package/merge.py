@@ -49,31 +49,50 @@ def _queue_name(ref: Any) -> str | None:
     return arn.rsplit(":", 1)[-1] if isinstance(arn, str) else None
 
 
-def _wire_queue(template: dict[str, Any], probe: dict[str, Any]) -> None:
-    queue = probe["resources"]["queue"]
+def _wire_queue(template: dict[str, Any], probe: dict[str, Any], buckets: dict[str, str]) -> None:
+    """Create the service's queues (events; objects created in its buckets) and point chalice's SQS event
+    sources at them: exactly one source per queue, and no source on a queue the service does not own."""
+    res = probe["resources"]
+    queue = res["queue"]
+    bucket_lids = {name: lid for lid, name in buckets.items()}
+    targets: dict[str, str] = {}  # queue name → logical id
+    if queue is not None:
+        targets[queue["name"]] = "EventsQueue"
+        template["Resources"].update(cfn.queue_resources(
+            queue, probe["stage"], max_receive_count=probe["max_receive_count"],
+            visibility_timeout=probe["visibility_timeout"]))
+    for spec in res.get("bucket_queues", []):
+        lid = bucket_lids.get(spec["bucket"])
+        if lid is None:
+            raise MergeError(f"queue {spec['name']} is notified by bucket {spec['bucket']}, which the app does not own")
+        targets[spec["name"]] = cfn.bucket_queue_ids(lid)[0]
+        template["Resources"].update(cfn.bucket_queue_resources(
+            spec, lid, max_receive_count=probe["max_receive_count"], visibility_timeout=probe["visibility_timeout"]))
+        cfn.notify_queue(template["Resources"][lid], spec, lid)
     sources = _sqs_sources(template)
-    if queue is None:
+    if not targets:
         if sources:
             raise MergeError(f"SQS event sources {[s[0] for s in sources]} but the service consumes no events")
         return
-    ours = [s for s in sources if _queue_name(s[2].get("Queue")) == queue["name"]]
-    if len(ours) != 1 or len(sources) != 1:
-        raise MergeError(f"expected one SQS event source on queue {queue['name']}, found {sources}")
-    _, _, props = ours[0]
-    props["Queue"] = {"Fn::GetAtt": ["EventsQueue", "Arn"]}
-    # Chalice does not enable partial batch responses; the consumer returns batchItemFailures.
-    props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
-    template["Resources"].update(cfn.queue_resources(
-        queue, probe["stage"], max_receive_count=probe["max_receive_count"],
-        visibility_timeout=probe["visibility_timeout"]))
+    by_queue: dict[str | None, list[tuple[str, str, dict[str, Any]]]] = {}
+    for source in sources:
+        by_queue.setdefault(_queue_name(source[2].get("Queue")), []).append(source)
+    if set(by_queue) != set(targets) or any(len(found) != 1 for found in by_queue.values()):
+        raise MergeError(f"expected one SQS event source on each of the queues {sorted(targets)}, found {sources}")
+    for name, lid in targets.items():
+        (_, _, props), = by_queue[name]
+        props["Queue"] = {"Fn::GetAtt": [lid, "Arn"]}
+        # Chalice does not enable partial batch responses; the consumers return batchItemFailures.
+        props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     # Chalice's generated role may receive from any queue ("Resource": "*"): narrow it to ours.
+    arns = [{"Fn::GetAtt": [lid, "Arn"]} for lid in targets.values()]
     for role_id in _roles_of_functions(template):
         for policy in template["Resources"][role_id]["Properties"].get("Policies", []):
             for st in policy["PolicyDocument"]["Statement"]:
                 actions = st.get("Action")
                 actions = [actions] if isinstance(actions, str) else actions or []
                 if actions and all(a.startswith("sqs:") for a in actions) and st.get("Resource") == "*":
-                    st["Resource"] = {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+                    st["Resource"] = arns[0] if len(arns) == 1 else arns
 
 
 def _check_timeouts(template: dict[str, Any], probe: dict[str, Any]) -> None:
@@ -133,7 +152,7 @@ def merge(template: dict[str, Any], probe: dict[str, Any]) -> dict[str, Any]:
         buckets[lid] = name
         resources.update(cfn.bucket_resources(name, lid))
 
-    _wire_queue(template, probe)
+    _wire_queue(template, probe, buckets)
     _check_timeouts(template, probe)
     resources["OwnResourcesPolicy"] = cfn.service_policy(stage, tables, buckets, _roles_of_functions(template))
     for fn in _functions(template).values():
@@ -145,7 +164,7 @@ def merge(template: dict[str, Any], probe: dict[str, Any]) -> dict[str, Any]:
     _set_environment(template, probe)
 
     template["Description"] = (f"ouderportaal {service} service ({stage}): chalice package output with the "
-                               f"service's own tables, queue and buckets merged in by infra.package.")
+                               f"service's own tables, queues and buckets merged in by infra.package.")
     template["Parameters"] = {**template.get("Parameters", {}), **cfn.parameters(service)}
     outputs = template.setdefault("Outputs", {})
     for lid, name in tables.items():
@@ -155,4 +174,9 @@ def merge(template: dict[str, Any], probe: dict[str, Any]) -> dict[str, Any]:
     if res["queue"]:
         outputs["EventsDeadLetterQueueUrl"] = {"Value": {"Ref": "EventsDeadLetterQueue"},
                                                "Description": "Inspect and redrive failed events here."}
+    bucket_lids = {name: lid for lid, name in buckets.items()}
+    for spec in res.get("bucket_queues", []):
+        lid = cfn.bucket_queue_ids(bucket_lids[spec["bucket"]])[1]
+        outputs[f"{lid}Url"] = {"Value": {"Ref": lid},
+                                "Description": f"Inspect and redrive failed notices of {spec['bucket']} here."}
     return template

@@ -13,4 +13,14 @@ outbox = app.publishes()
 app.consume(directory_copy.HANDLERS)
 routes_uploads.register(app)
 routes_feed.register(app)
+
+
+def on_uploaded(notice: dict) -> None:
+    """A photo reached the uploads bucket (S3 → SQS): check, clean and publish or block it."""
+    for tenant, upload_id in uploads.keys_from_s3_event(notice):
+        uploads.process_upload(outbox, tenant, upload_id)
+
+
+app.consume_bucket_objects(uploads.UPLOADS, on_uploaded, name="process_uploads")
+
 __all__ = ["app", "uploads"]

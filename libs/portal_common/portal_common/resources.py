@@ -71,12 +71,24 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class BucketQueueSpec:
+    """The queue S3 notifies of objects created in `bucket` (full names), consumed by Lambda `function`."""
+
+    name: str
+    dlq_name: str
+    bucket: str
+    function: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+
+
+@dataclass(frozen=True)
 class ServiceResources:
     service: str
     tables: list[TableSpec]
     queue: QueueSpec | None
     buckets: list[str] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    bucket_queues: list[BucketQueueSpec] = field(default_factory=list)
 
 
 def describe(app: PortalApp) -> ServiceResources:
@@ -97,11 +109,28 @@ def describe(app: PortalApp) -> ServiceResources:
         queue=queue,
         buckets=[settings.bucket_name(app.service, b) for b in app.buckets],
         schedules=schedules,
+        bucket_queues=[BucketQueueSpec(settings.bucket_queue_name(app.service, b),
+                                       settings.bucket_dlq_name(app.service, b),
+                                       settings.bucket_name(app.service, b), function)
+                       for b, function in app.bucket_consumers],
     )
 
 
+def _create_queue(sqs: Any, name: str, dlq_name: str) -> str:
+    """A queue with its DLQ (redrive after MAX_RECEIVE_COUNT deliveries); returns the queue's ARN."""
+    dlq_url = sqs.create_queue(QueueName=dlq_name,
+                               Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION)})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+    })["QueueUrl"]
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
 def create_all(resources: list[ServiceResources], clients: dict[str, Any]) -> None:
-    """Create tables, the topic, queues with DLQs and subscriptions, and buckets (local stack, tests)."""
+    """Create tables, the topic, queues with DLQs and subscriptions, buckets and the queues their
+    notifications go to (local stack, tests)."""
     settings = get_settings()
     ddb, sns, sqs, s3 = clients["dynamodb"], clients["sns"], clients["sqs"], clients["s3"]
     topic_arn = sns.create_topic(Name=settings.topic_name)["TopicArn"]
@@ -112,14 +141,7 @@ def create_all(resources: list[ServiceResources], clients: dict[str, Any]) -> No
                 ddb.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
                     "Enabled": True, "AttributeName": table.ttl_attribute})
         if res.queue:
-            dlq_url = sqs.create_queue(QueueName=res.queue.dlq_name,
-                                       Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION)})["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            url = sqs.create_queue(QueueName=res.queue.name, Attributes={
-                "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
-                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
-            })["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = _create_queue(sqs, res.queue.name, res.queue.dlq_name)
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={
                 "RawMessageDelivery": "true", "FilterPolicy": res.queue.filter_policy})
         for bucket in res.buckets:
@@ -127,6 +149,10 @@ def create_all(resources: list[ServiceResources], clients: dict[str, Any]) -> No
             location = {} if settings.region == "us-east-1" else {
                 "CreateBucketConfiguration": {"LocationConstraint": settings.region}}
             s3.create_bucket(Bucket=bucket, **location)
+        for bq in res.bucket_queues:  # after the buckets: the notification is configured on the bucket
+            arn = _create_queue(sqs, bq.name, bq.dlq_name)
+            s3.put_bucket_notification_configuration(Bucket=bq.bucket, NotificationConfiguration={
+                "QueueConfigurations": [{"QueueArn": arn, "Events": list(bq.events)}]})
     ses = clients.get("ses")
     if ses is not None:
         ses.verify_email_identity(EmailAddress=settings.mail_sender)

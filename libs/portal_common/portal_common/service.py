@@ -33,6 +33,7 @@ from .parsing import parse_body, parse_query
 from .settings import get_settings
 
 log = logging.getLogger("portal.http")
+objects_log = logging.getLogger("portal.objects")
 AUTHORIZER_NAME = "token"
 JSON = "application/json"
 
@@ -158,6 +159,7 @@ class PortalApp(Chalice):
         self.tables = list(tables or [])
         self.buckets = list(buckets or [])
         self.consumed_event_types: set[str] = set()
+        self.bucket_consumers: list[tuple[str, str]] = []  # (bucket, function name): S3 → SQS → handler
         self.portal_routes: list[RouteSpec] = []
         logs.configure(get_settings().log_level)
         self.register_middleware(self._problem_middleware, "http")
@@ -313,6 +315,28 @@ class PortalApp(Chalice):
 
         self._export("on_events", on_events)
 
+    def consume_bucket_objects(self, bucket: str, handler: Callable[[dict[str, Any]], None], *, name: str) -> None:
+        """Call `handler(notice)` with every S3 event notification of objects created in `bucket` (one of
+        this app's `buckets`). S3 notifies a queue of the service's own (`bucket_queue_name`), which a
+        Lambda named `name` consumes: `chalice package` cannot package `on_s3_event` for CloudFormation.
+
+        There is no inbox here (S3 gives no stable event id): the handler must be idempotent, since S3
+        may notify twice and a failed record is retried (then left in the DLQ after MAX_RECEIVE_COUNT).
+        """
+        if bucket not in self.buckets:
+            raise ValueError(f"{self.service}: bucket {bucket!r} is not one of the app's buckets {self.buckets}")
+        if any(b == bucket for b, _ in self.bucket_consumers):
+            raise ValueError(f"{self.service}: bucket {bucket!r} already has a consumer")
+        self.bucket_consumers.append((bucket, name))
+        queue = get_settings().bucket_queue_name(self.service, bucket)
+
+        def on_bucket_objects(event: Any) -> dict[str, Any]:
+            return handle_object_notices(event, handler)
+
+        # Chalice names the Lambda handler after the function (`app.<__name__>`): give it the export's name.
+        on_bucket_objects.__name__ = on_bucket_objects.__qualname__ = name
+        self._export(name, self.on_sqs_message(queue=queue, batch_size=10, name=name)(on_bucket_objects))
+
     def publishes(self) -> Any:
         """Give this service a transactional outbox, relayed every minute for what a crash left behind."""
         from chalice import Rate
@@ -328,3 +352,35 @@ class PortalApp(Chalice):
         self._export("relay_outbox", relay_outbox)
 
         return self.outbox
+
+
+def handle_object_notices(records: Any, handler: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Feed the S3 event notifications in an SQS batch to `handler`, reporting partial batch failures.
+
+    A body that is not an S3 notification is reported failed (it ends in the DLQ); the `s3:TestEvent`
+    S3 sends when the notification is configured is acknowledged without calling the handler; a
+    handler that raises fails its record only.
+    """
+    from .consumer import _body, _message_id
+
+    failures = []
+    for record in records:
+        message_id = _message_id(record)
+        try:
+            notice = json.loads(_body(record))
+            if not isinstance(notice, dict):
+                raise ValueError("not a JSON object")
+            if notice.get("Event") == "s3:TestEvent":
+                continue
+            if not isinstance(notice.get("Records"), list):
+                raise ValueError("no Records")
+        except Exception:  # noqa: BLE001 - unreadable in any way: leave it for the DLQ
+            objects_log.error("unreadable S3 notification; left for the DLQ", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+            continue
+        try:
+            handler(notice)
+        except Exception:  # noqa: BLE001 - this record only; SQS retries it, then the DLQ keeps it
+            objects_log.exception("S3 notification handler failed", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

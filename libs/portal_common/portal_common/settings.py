@@ -84,6 +84,13 @@ class Settings:
     def bucket_name(self, service: str, name: str) -> str:
         return f"{self.stage}-ouderportaal-{service}-{name}"
 
+    # The queue S3 notifies of objects created in one of a service's buckets (`PortalApp.consume_bucket_objects`).
+    def bucket_queue_name(self, service: str, bucket: str) -> str:
+        return self.queue_name(service, f"{bucket}-objects")
+
+    def bucket_dlq_name(self, service: str, bucket: str) -> str:
+        return self.dlq_name(service, f"{bucket}-objects")
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)

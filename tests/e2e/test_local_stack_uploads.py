@@ -1,0 +1,78 @@
+"""A photo upload on the real local stack: staff1 asks for an upload, posts a JPEG straight to the presigned
+URL (the stack's moto server), S3 notifies the timeline's uploads queue and the stack's poller runs
+`process_uploads`: blocked while Noor has no photo consent, published once parent1 has given it."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+import requests
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+DOMAIN = "demo.ouderportaal.nl"
+PASSWORD = "Demo-Ouderportaal-2026"
+NOOR = "child-noor"  # Rupsen, where staff1 works (infra/local/demo_data.py)
+
+
+def _headers(base: str, email: str) -> dict[str, str]:
+    answer = requests.post(f"{base}/auth/login", json={"organisation": DOMAIN, "email": email, "password": PASSWORD},
+                           timeout=10)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _upload(base: str, staff: dict[str, str]) -> str:
+    data = _jpeg()
+    deadline = time.monotonic() + 20
+    while True:  # the timeline learns the placements from auth's events, a few seconds after start-up
+        started = requests.post(f"{base}/timeline/uploads", headers=staff, timeout=10, json={
+            "group_id": "grp-rupsen", "child_ids": [NOOR], "content_type": "image/jpeg", "size": len(data)})
+        if started.status_code != 422 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert started.status_code == 201, started.text
+    form = started.json()
+    sent = requests.post(form["url"], data=form["fields"], files={"file": ("photo.jpg", data)}, timeout=10)
+    assert sent.status_code in (200, 204), sent.text
+    return str(form["upload_id"])
+
+
+def _settled(base: str, staff: dict[str, str], upload_id: str, seconds: float = 15.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = requests.get(f"{base}/timeline/uploads/{upload_id}", headers=staff, timeout=10)
+        assert answer.status_code == 200, answer.text
+        state = answer.json()
+        if state["status"] != "processing" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.2)
+
+
+def test_an_upload_is_processed_from_the_bucket_notification_blocked_then_published(stack):
+    base = stack.base_url
+    staff = _headers(base, "staff1@demo.ouderportaal.nl")
+    blocked = _settled(base, staff, _upload(base, staff))
+    assert (blocked["status"], blocked["reason"], blocked["blocked_children"]) == (
+        "blocked", "no_photo_consent", [NOOR]), blocked
+
+    parent = _headers(base, "parent1@demo.ouderportaal.nl")
+    consent = requests.put(f"{base}/auth/children/{NOOR}/consents", headers=parent, timeout=10,
+                           json={"photos": True, "diary": True, "outings": True})
+    assert consent.status_code in (200, 204), consent.text
+    # The consent reaches the timeline's copy through the event queue: wait for it, then upload again.
+    deadline = time.monotonic() + 15
+    while True:
+        published = _settled(base, staff, _upload(base, staff))
+        if published["status"] == "published" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert published["status"] == "published" and published["photo_id"].startswith("pho-"), published
