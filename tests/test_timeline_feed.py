@@ -145,3 +145,34 @@ def test_feed_and_photo_routes_refuse_other_families_and_tenants(world, staff, t
     assert world.get("/timeline/photos/a%23b", headers=parent).status_code == 404
     assert world.get("/timeline/feed?child_id=a%23b", headers=parent).status_code == 422  # not an id
     assert world.get("/timeline/feed", headers=staff).status_code == 422  # staff name the child
+
+
+def test_retention_deletes_the_childs_photos_everywhere_and_keeps_the_rest(world, staff, timeline, bus, services):
+    """`auth.child.retention_due` → every photo Noor is in goes (derivatives, rows, classmates' feeds),
+    her log and copies go; Yara's own photos and the group's photos stay. Checked, not assumed."""
+    from portal_common.events import make_event
+
+    consent(world, "parent1@demo.ouderportaal.nl", "child-noor")
+    consent(world, "parent4@demo.ouderportaal.nl", "child-yara")
+    noor = publish(world, staff, timeline, ["child-noor"])
+    both = publish(world, staff, timeline, ["child-noor", "child-yara"])
+    yara = publish(world, staff, timeline, ["child-yara"])
+    group = publish(world, staff, timeline, [])
+    world.get(f"/timeline/photos/{noor}", headers=staff)  # a view in Noor's log
+    auth_events = services["auth"].lib.events
+    bus.publish([make_event(auth_events.ChildRetentionDue(child_id="child-noor", access_until="2026-11-23"),
+                            tenant="demo", source="auth")])
+    assert [e.payload["child_id"] for e in bus.of_type("auth.child.retention_due")] == ["child-noor"]
+    purge = timeline.lib.purge
+    assert purge.verify("demo", "child-noor", [noor, both]) == []
+    assert timeline.lib.directory_copy.consents("demo", "child-noor") is None
+    fatima = demo_login_header(world, "parent4@demo.ouderportaal.nl")
+    assert feed_ids(world, fatima) == [group, yara]
+    assert world.get(f"/timeline/photos/{both}", headers=staff).status_code == 404
+    s3 = timeline.module.uploads.aws.client("s3")
+    left = {o["Key"].split("/")[1] for o in s3.list_objects_v2(
+        Bucket=timeline.module.uploads.bucket("photos")).get("Contents", [])}
+    assert left == {yara, group}
+    bus.publish([make_event(auth_events.ChildRetentionDue(child_id="child-noor", access_until="2026-11-23"),
+                            tenant="demo", source="auth")])  # redelivered: nothing left to delete, no error
+    assert feed_ids(world, fatima) == [group, yara]

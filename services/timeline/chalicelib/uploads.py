@@ -33,6 +33,7 @@ UPLOADS, PHOTOS = "uploads", "photos"
 CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
 MAX_BYTES = images.MAX_BYTES
 UPLOAD_SECONDS = 300
+UPLOAD_ROW_KEPT = timedelta(days=30)  # an upload's status row, for the uploader
 SSE = "AES256"
 log = logging.getLogger("timeline.uploads")
 
@@ -66,7 +67,8 @@ def request_upload(tenant: str, user_id: str, *, group_id: str, location_id: str
     item = UploadItem(*upload_key(tenant, upload_id), upload_id=upload_id, group_id=group_id,
                       location_id=location_id, date=day.isoformat(), child_ids=list(child_ids),
                       content_type=content_type, size=size, s3_key=s3_key, uploaded_by=user_id,
-                      created_at=clock.now().isoformat())
+                      created_at=clock.now().isoformat(),
+                      expires_at=int((clock.now() + UPLOAD_ROW_KEPT).timestamp()))  # TTL: no image in it
     item.save(UploadItem.pk.does_not_exist())
     form = aws.client("s3").generate_presigned_post(
         Bucket=bucket(UPLOADS), Key=s3_key, ExpiresIn=UPLOAD_SECONDS,
