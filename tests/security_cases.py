@@ -95,4 +95,7 @@ CASES: dict[tuple[str, str, str], str] = {
                                    "test_feed_and_photo_routes_refuse_other_families_and_tenants")
        for path in ("/feed", "/photos/{photo_id}", "/photos/{photo_id}/download",
                     "/children/{child_id}/photo-access")},
+    **{("timeline", method, path): ("tests/test_timeline_diary.py::"
+                                    "test_diary_routes_refuse_other_families_other_groups_and_other_tenants")
+       for method, path in (("POST", "/diary"), ("GET", "/diary/{diary_id}"))},
 }

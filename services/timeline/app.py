@@ -3,7 +3,7 @@
 Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
-from chalicelib import directory_copy, purge, routes_feed, routes_uploads, uploads
+from chalicelib import directory_copy, purge, routes_diary, routes_feed, routes_uploads, uploads
 from chalicelib.store import TimelineItem
 from portal_common.service import PortalApp
 
@@ -14,6 +14,7 @@ outbox = app.publishes()
 app.consume({**directory_copy.HANDLERS, **purge.HANDLERS})
 routes_uploads.register(app)
 routes_feed.register(app)
+routes_diary.register(app)
 
 
 def on_uploaded(notice: dict) -> None:

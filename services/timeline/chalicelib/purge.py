@@ -3,8 +3,8 @@ timeline deletes everything it holds of that child, S3 objects included.
 
 - every photo the child is tagged in: its three derivatives, the photo row, its feed entries in every
   tagged child's feed (a photo showing this child disappears from its classmates' timelines too);
-- its feed partition, its photo access log, and the timeline's copies of its consents, placements
-  and name.
+- its diary (staff reports and parents' entries), its feed partition, its photo access log, and the
+  timeline's copies of its consents, placements and name.
 
 Upload rows hold no image (raw files are deleted when processed) and expire 30 days after the upload
 (TTL), so they need no purge of their own.
@@ -20,7 +20,7 @@ import logging
 from typing import Any
 
 from chalicelib import feed
-from chalicelib.store import FeedEntryItem, PhotoAccessItem, TimelineItem
+from chalicelib.store import DiaryItem, FeedEntryItem, PhotoAccessItem, TimelineItem
 from portal_common import aws, store
 from portal_common.events import Envelope
 from portal_common.settings import get_settings
@@ -32,6 +32,7 @@ def _child_rows(tenant: str, child_id: str) -> list[Any]:
     """Rows keyed by the child: its feed, its access log, and its facts (consents, placements, name)."""
     rows: list[Any] = list(FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id)))
     rows += list(PhotoAccessItem.query(store.key(tenant, "PHOTOLOG", child_id)))
+    rows += list(DiaryItem.query(store.key(tenant, "DIARY", child_id)))
     rows += list(TimelineItem.query(store.key(tenant, "CHILD", child_id)))
     return rows
 

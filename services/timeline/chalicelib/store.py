@@ -11,6 +11,7 @@
 | feed entry of a tagged child | `<t>#CHILDFEED#<child>` | `<date>#<photo>` |
 | feed entry of an untagged group photo | `<t>#GROUPFEED#<group>` | `<date>#<photo>` |
 | a view or download of a child's photo | `<t>#PHOTOLOG#<child>` | `<at>#<ulid>` |
+| diary: staff's daily report / a parent's entry | `<t>#DIARY#<child>` | `<date>#staff` / `<date>#parent#<ulid>` |
 
 The feed reads a child's own partition and, per placement, its group's partition within the
 placement's dates, newest first from the cursor on: a page costs a fixed number of Queries however long
@@ -136,3 +137,20 @@ class PhotoAccessItem(TimelineItem):
     role = UnicodeAttribute()
     action = UnicodeAttribute()  # view | download
     at = UnicodeAttribute()
+
+
+class DiaryItem(TimelineItem):
+    """A staff member's daily report of a child (one per day) or a parent's own diary entry."""
+
+    diary_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    kind = UnicodeAttribute()  # report | parent_entry
+    group_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_role = UnicodeAttribute()
+    text = UnicodeAttribute()
+    rhythm = JSONAttribute(default=list)  # [{"kind", "time", "note"}]: meals, sleep, diaper, ...
+    photo_ids = JSONAttribute(default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
