@@ -10,6 +10,7 @@ import pytest
 from tests.auth_helpers import demo_login_header
 from tests.test_timeline_feed import consent, publish
 
+
 @pytest.fixture
 def timeline(services):
     return services["timeline"]
