@@ -106,6 +106,14 @@ def long_date(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{_WEEKDAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
+def euros(cents: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Integer cents as people write money: "€ 1.234,56" in Dutch, "€ 1,234.56" in English; a credit
+    reads "-€ 12,30"."""
+    grouped = f"{abs(int(cents)) // 100:,}.{abs(int(cents)) % 100:02d}"
+    text = grouped.translate(str.maketrans(",.", ".,")) if lang != "en" else grouped
+    return f"{'-' if cents < 0 else ''}€ {text}"
+
+
 def hours(amount: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Decimal hours as people write them: "5,5" in Dutch, "5.5" in English (no trailing zeros)."""
     text = f"{float(str(amount)):.2f}".rstrip("0").rstrip(".")

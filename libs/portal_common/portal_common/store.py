@@ -114,6 +114,23 @@ def connection() -> Any:
     return Connection(region=settings.region, host=settings.endpoint_url)
 
 
+def save_unless_older(item: Any) -> bool:
+    """Save a copy kept from events unless a newer event already wrote it; True when saved.
+
+    The item's `as_of` is the moment of the event it came from: an older or redelivered event never
+    overwrites a newer row (consumers of other services' events are order-tolerant this way)."""
+    from pynamodb.exceptions import PutError
+
+    model = type(item)
+    try:
+        item.save(condition=model.pk.does_not_exist() | (model.as_of <= item.as_of))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def transaction() -> Any:
     """`with transaction() as tx: tx.save(item, condition=...)`: all or nothing, up to 100 items."""
     from pynamodb.transactions import TransactWrite

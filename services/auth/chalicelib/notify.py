@@ -106,11 +106,6 @@ DOCUMENT_KINDS = {
 }
 
 
-def _euros(cents: int, lang: str) -> str:
-    text = f"{cents / 100:,.2f}"
-    return "€ " + (text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "nl" else text)
-
-
 def on_document_published(env: Envelope) -> None:
     payload = env.payload
     what, where = DOCUMENT_KINDS.get(payload["kind"], DOCUMENT_KINDS["document"])
@@ -120,7 +115,7 @@ def on_document_published(env: Envelope) -> None:
             continue
         lang = user.language
         cents = payload.get("amount_cents")
-        amount = f" ({_euros(int(cents), lang)})" if cents is not None and payload["kind"] == "invoice" else ""
+        amount = f" ({i18n.euros(int(cents), lang)})" if cents is not None and payload["kind"] == "invoice" else ""
         mail.send("planning.document_published", to=user.email, lang=lang, name=user.name, what=what[lang],
                   where=where[lang], title=payload["title"], amount=amount)
 

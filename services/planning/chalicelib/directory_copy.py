@@ -6,28 +6,14 @@ older than the copy it would overwrite is ignored, so a late redelivery cannot u
 
 from __future__ import annotations
 
-from typing import Any
-
-from pynamodb.exceptions import PutError
-
 from chalicelib.store import ChildCopyItem, GroupCopyItem, LocationCopyItem
 from portal_common import store
 from portal_common.events import Envelope
 
 
-def _keep_newest(item: Any) -> None:
-    """Save a copy unless a newer event already wrote it (an older or redelivered event is ignored)."""
-    model = type(item)
-    try:
-        item.save(condition=model.pk.does_not_exist() | (model.as_of <= item.as_of))
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise  # an older event than the copy: nothing to do
-
-
 def on_group_changed(env: Envelope) -> None:
     payload = env.payload
-    _keep_newest(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
+    store.save_unless_older(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
                                group_id=payload["group_id"], location_id=payload["location_id"], name=payload["name"],
                                capacity={k: int(v) for k, v in payload["capacity"].items()},
                                as_of=env.occurred_at.isoformat()))
@@ -36,14 +22,14 @@ def on_group_changed(env: Envelope) -> None:
 def on_child(env: Envelope) -> None:
     """`auth.child.placed` and `auth.child.updated` both carry the child's name and birth date."""
     payload = env.payload
-    _keep_newest(ChildCopyItem(store.key(env.tenant, "CHILD", payload["child_id"]), "CHILD",
+    store.save_unless_older(ChildCopyItem(store.key(env.tenant, "CHILD", payload["child_id"]), "CHILD",
                                child_id=payload["child_id"], name=payload["child_name"],
                                birth_date=payload["birth_date"], as_of=env.occurred_at.isoformat()))
 
 
 def on_location_changed(env: Envelope) -> None:
     payload = env.payload
-    _keep_newest(LocationCopyItem(store.key(env.tenant, "LOC", payload["location_id"]), "LOCATION",
+    store.save_unless_older(LocationCopyItem(store.key(env.tenant, "LOC", payload["location_id"]), "LOCATION",
                                   location_id=payload["location_id"], name=payload["name"],
                                   registration_number=payload.get("registration_number"),
                                   as_of=env.occurred_at.isoformat()))

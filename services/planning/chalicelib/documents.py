@@ -14,7 +14,6 @@ guardians only through short-lived links.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.child_access import valid_id
 from chalicelib.store import DocumentAccessItem, DocumentItem
@@ -26,7 +25,6 @@ BUCKET = "documents"
 LINK_SECONDS = 300  # a download link works for 5 minutes
 SSE = "AES256"
 INVOICE, STATEMENT, UPLOAD = "invoice", "annual_statement", "document"
-KINDS = (INVOICE, STATEMENT, UPLOAD)
 
 
 def bucket() -> str:
@@ -44,13 +42,6 @@ def access_sk(kind: str, period: str, doc_id: str) -> str:
 def put_file(s3_key: str, data: bytes, content_type: str = "application/pdf") -> None:
     aws.client("s3").put_object(Bucket=bucket(), Key=s3_key, Body=data, ContentType=content_type,
                                 ServerSideEncryption=SSE)
-
-
-def stage(tx: Any, doc: DocumentItem, tenant: str) -> None:
-    """The document and its guardians' rows, into a transaction (with the claims the caller adds)."""
-    tx.save(doc, condition=DocumentItem.pk.does_not_exist())
-    for user_id in doc.guardian_ids:
-        tx.save(access_row(tenant, doc, user_id))
 
 
 def access_row(tenant: str, doc: DocumentItem, user_id: str) -> DocumentAccessItem:

@@ -15,8 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.store import GuardianCopyItem
 from portal_common import store
 from portal_common.events import Envelope
@@ -43,11 +41,7 @@ def _save(env: Envelope, *, linked: bool) -> None:
                             child_id=payload["child_id"], user_id=payload["user_id"],
                             name=payload.get("user_name") or previous_name, linked=linked,
                             as_of=env.occurred_at.isoformat())
-    try:
-        item.save(condition=GuardianCopyItem.pk.does_not_exist() | (GuardianCopyItem.as_of <= item.as_of))
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise  # else: an older event than the row; nothing to do
+    store.save_unless_older(item)
 
 
 def on_linked(env: Envelope) -> None:

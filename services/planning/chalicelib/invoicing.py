@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -64,11 +63,6 @@ def claims(tenant: str, kind: str, period: str) -> dict[str, str]:
 
 def _claim(tenant: str, kind: str, period: str, child_id: str, doc_id: str) -> ClaimItem:
     return ClaimItem(store.key(tenant, "CLAIM", kind, period), child_id, doc_id=doc_id)
-
-
-def _previous(period: str) -> str:
-    first, _ = billing.month_bounds(period)
-    return (first - timedelta(days=1)).isoformat()[:7]
 
 
 def invoiceable(period: str, today: date) -> bool:
@@ -262,9 +256,6 @@ def _slug(name: str) -> str:
 
 
 # -- runs ----------------------------------------------------------------------------------------
-RUNNERS: dict[str, Callable[..., RunResult]] = {}
-
-
 def run_key(tenant: str, kind: str, period: str) -> tuple[str, str]:
     return store.key(tenant, "ORG"), f"RUN#{kind}#{period}"
 

@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from portal_common import i18n
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -91,9 +93,8 @@ def _dutch_number(value: Decimal | int, decimals: int) -> str:
 
 
 def euros(cents: int) -> str:
-    """€ 1.234,56; a credit reads -€ 12,30."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}€ {_dutch_number(Decimal(abs(cents)) / 100, 2)}"
+    """€ 1.234,56; a credit reads -€ 12,30 (the documents are Dutch)."""
+    return i18n.euros(cents, "nl")
 
 
 def hours_text(minutes: int) -> str:

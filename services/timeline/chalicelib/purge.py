@@ -23,7 +23,6 @@ from chalicelib import feed
 from chalicelib.store import DiaryItem, FeedEntryItem, PhotoAccessItem, TimelineItem
 from portal_common import aws, store
 from portal_common.events import Envelope
-from portal_common.settings import get_settings
 
 log = logging.getLogger("timeline.purge")
 
@@ -40,7 +39,7 @@ def _child_rows(tenant: str, child_id: str) -> list[Any]:
 def purge_child(tenant: str, child_id: str) -> dict[str, int]:
     """Delete the child's photos, feed, log, pending uploads and copies; what was deleted, counted."""
     s3 = aws.client("s3")
-    photos_bucket = get_settings().bucket_name("timeline", feed.PHOTOS)
+    photos_bucket = feed.photos_bucket()
     counts = {"photos": 0, "objects": 0, "rows": 0}
     tagged = [e.item_id for e in FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id)) if e.kind == "photo"]
     for photo_id in tagged:
@@ -64,7 +63,7 @@ def verify(tenant: str, child_id: str, photo_ids: list[str]) -> list[str]:
     """What is left of the child in the timeline (empty when the purge is complete)."""
     left = [f"row {r.pk}/{r.sk}" for r in _child_rows(tenant, child_id)]
     s3 = aws.client("s3")
-    photos_bucket = get_settings().bucket_name("timeline", feed.PHOTOS)
+    photos_bucket = feed.photos_bucket()
     for photo_id in photo_ids:
         if feed.get_photo(tenant, photo_id) is not None:
             left.append(f"photo {photo_id}")

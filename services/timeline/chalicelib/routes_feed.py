@@ -148,11 +148,12 @@ def register(app: PortalApp) -> None:
         found = feed.page(tenant, children, position["sk"] if position else None, query.limit)
         items = []
         for entry in found.entries:
-            keys = {"thumb": f"{tenant}/{entry.item_id}/thumb.jpg", "medium": f"{tenant}/{entry.item_id}/medium.jpg"}
             items.append(FeedItemOut(id=entry.item_id, kind=entry.kind, date=entry.date, created_at=entry.published_at,
                                      child_ids=_own(req, list(entry.child_ids)),
-                                     photos=[PhotoRef(id=entry.item_id, thumb_url=feed.url(keys["thumb"]),
-                                                      medium_url=feed.url(keys["medium"]))]))
+                                     photos=[PhotoRef(
+                                         id=entry.item_id,
+                                         thumb_url=feed.url(feed.photo_key(tenant, entry.item_id, "thumb")),
+                                         medium_url=feed.url(feed.photo_key(tenant, entry.item_id, "medium")))]))
         return req.page_body(items, {"sk": found.next_position} if found.next_position else None)
 
     @app.endpoint("/photos/{photo_id}", "GET", action="timeline.feed.read", response=PhotoOut,

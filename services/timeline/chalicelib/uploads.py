@@ -130,8 +130,8 @@ def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.
     photo_id = f"pho-{ids.new_id().lower()}"
     keys = {}
     for name, derivative in processed.derivatives.items():
-        key = f"{tenant}/{photo_id}/{name}.jpg"
-        aws.client("s3").put_object(Bucket=bucket(PHOTOS), Key=key, Body=derivative.data,
+        key = feed.photo_key(tenant, photo_id, name)
+        aws.client("s3").put_object(Bucket=feed.photos_bucket(), Key=key, Body=derivative.data,
                                     ContentType=derivative.content_type, ServerSideEncryption=SSE)
         keys[name] = key
     now = clock.now().isoformat()
@@ -152,7 +152,7 @@ def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.
     except TransactWriteError:
         # Another worker (a redelivered notice) finished this upload first: its photo stands, ours goes.
         for key in keys.values():
-            aws.client("s3").delete_object(Bucket=bucket(PHOTOS), Key=key)
+            aws.client("s3").delete_object(Bucket=feed.photos_bucket(), Key=key)
         log.info("upload published meanwhile by another worker", extra={"upload_id": upload.upload_id})
 
 
