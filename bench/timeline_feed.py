@@ -1,4 +1,5 @@
-"""A feed page's cost with 100 and with 100,000 photos of history: DynamoDB calls (flat) and time.
+"""A feed page's cost with 100 and with 100,000 items of history (photos, and a diary report with photos
+per day): DynamoDB calls (flat) and time.
 
 In-process over moto. moto sorts a whole partition on every Query, so its time grows with the history
 where DynamoDB's does not; the call count is what carries over, and it must not grow.
@@ -28,6 +29,15 @@ def _seed(lib, child_id: str, photos: int) -> None:
     with s.FeedEntryItem.batch_write() as batch:
         for n in range(photos):
             day = (first + timedelta(days=n // 20)).isoformat()
+            if n % 20 == 19:  # the day's report, with two of the day's photos (one shows a classmate)
+                batch.save(s.FeedEntryItem(
+                    store.key(TENANT, "CHILDFEED", child_id), f"{day}#diary#staff", kind="diary",
+                    item_id=f"{child_id}.{day}.staff", date=day, child_ids=[child_id], group_id=f"grp-{child_id}",
+                    published_at=f"{day}T16:30:00+01:00", diary_kind="report", text="Een fijne dag. " * 20,
+                    photos=[{"id": f"pho-{n - 1:08d}", "child_ids": [child_id], "published_at": f"{day}T12:00"},
+                            {"id": f"pho-{n - 2:08d}", "child_ids": [child_id, "child-classmate"],
+                             "published_at": f"{day}T12:00"}]))
+                continue
             tagged = n % 4 != 0
             batch.save(s.FeedEntryItem(
                 store.key(TENANT, "CHILDFEED", child_id) if tagged else store.key(TENANT, "GROUPFEED",
@@ -56,6 +66,6 @@ def main() -> None:
                 started = time.perf_counter()
                 lib.feed.page(TENANT, [child_id], page.next_position, 20)
                 times.append(time.perf_counter() - started)
-            print(f"  feed page, {photos:>7,} photos   DynamoDB calls {total(calls, 'dynamodb'):2d} "
+            print(f"  feed page, {photos:>7,} items    DynamoDB calls {total(calls, 'dynamodb'):2d} "
                   f"{dict(calls)}  p50 {statistics.median(times) * 1000:7.1f} ms  ({len(page.entries)} items; "
                   f"seeded in {seeded:.0f} s)")

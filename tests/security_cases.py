@@ -97,5 +97,6 @@ CASES: dict[tuple[str, str, str], str] = {
                     "/children/{child_id}/photo-access")},
     **{("timeline", method, path): ("tests/test_timeline_diary.py::"
                                     "test_diary_routes_refuse_other_families_other_groups_and_other_tenants")
-       for method, path in (("POST", "/diary"), ("GET", "/diary/{diary_id}"))},
+       for method, path in (("POST", "/diary"), ("GET", "/diary/{diary_id}"), ("GET", "/diary/{diary_id}/download"),
+                            ("GET", "/children/{child_id}/diary"), ("GET", "/groups/{group_id}/diary"))},
 }

@@ -44,11 +44,17 @@ def test_the_demo_groups_have_photos_and_luuks_are_blocked_without_consent(api, 
 
     seed_demo()
     [line] = seed_photos(days=2)
-    assert line == "demo photos: 1 blocked, 11 published (Luuk has no photo consent)"
+    assert line == "demo photos: 1 blocked, 11 published (Luuk has no photo consent); 24 diary reports"
     sanne = demo_login_header(api, "parent1@demo.ouderportaal.nl")
-    feed = api.get("/timeline/feed", headers=sanne).json["items"]
+    feed = api.get("/timeline/feed?limit=50", headers=sanne).json["items"]
     assert feed and all(set(item["child_ids"]) <= {"child-noor", "child-daan"} for item in feed)
-    thumb = feed[0]["photos"][0]["thumb_url"]
+    reports = [i for i in feed if i["kind"] == "diary" and i["diary_kind"] == "report"]
+    assert {(r["child_ids"][0], r["date"]) for r in reports} == {
+        (c, d) for c in ("child-noor", "child-daan") for d in ("2026-11-23", "2026-11-24")}
+    assert [i["text"] for i in feed if i.get("diary_kind") == "parent_entry"] == [
+        "Noor heeft vannacht slecht geslapen, ze kan vandaag wat hangerig zijn. Opa haalt haar om 17:00 op."]
+    photo = next(i for i in feed if i["kind"] == "photo")
+    thumb = photo["photos"][0]["thumb_url"]
     import requests
 
     assert requests.get(thumb, timeout=10).content.startswith(b"\xff\xd8")  # a JPEG

@@ -259,8 +259,9 @@ def test_buckets_are_private_encrypted_and_tls_only(templates):
         assert len(props["PublicAccessBlockConfiguration"]) == 4
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-        rule = props["LifecycleConfiguration"]["Rules"][0]
+        rule, temporary = props["LifecycleConfiguration"]["Rules"]
         assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+        assert temporary["Prefix"] == "tmp/" and temporary["ExpirationInDays"] == 1
         policies = [p for p in _of_type(templates[svc], "AWS::S3::BucketPolicy").values()
                     if p["Properties"]["Bucket"] == {"Ref": lid}]
         assert len(policies) == 1

@@ -1,9 +1,11 @@
-"""A few weeks of generated photos per demo group, so a newcomer's timeline is not empty.
+"""A few weeks of generated photos and diary reports per demo group, so a newcomer's timeline is not empty.
 
 Written through the timeline's own pipeline (upload row, raw file in the uploads bucket, processing into
 metadata-free derivatives, consent checks): every parent gives photo consent except Luuk's
 (parent10), whose tagged photos are therefore blocked, as they would be for real. The images are drawn
 with Pillow (colour fields and shapes with the group's name and the day): no real child in them.
+Every child present gets a staff report per day (through the diary's own write, with the day's rhythm and
+the photos the child is tagged in), and Sanne (parent1) wrote an entry of her own yesterday.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import io
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from infra.local import demo_data as d
 from portal_common import clock
@@ -35,6 +38,37 @@ def _picture(group: str, day: date, n: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+STORIES = (
+    "{name} speelde vandaag lang in de bouwhoek en bouwde een hoge toren. Aan tafel goed gegeten.",
+    "Buiten gespeeld in de zandbak; {name} vond de emmers en scheppen prachtig. Heerlijk geslapen na de lunch.",
+    "{name} heeft met verf gewerkt: de kunstwerken hangen bij de deur. Vrolijk en nieuwsgierig vandaag.",
+    "Samen boekjes gelezen en liedjes gezongen. {name} deed enthousiast mee met de bewegingsliedjes.",
+    "Een rustige dag. {name} was wat moe en heeft extra lang geslapen; verder goed gegeten en gedronken.",
+)
+
+
+def _rhythm(n: int) -> list[dict[str, str]]:
+    return [{"kind": "meal", "time": "09:30", "note": "fruit en water"},
+            {"kind": "sleep", "time": f"12:{15 + n % 3 * 15:02d}", "note": "ruim anderhalf uur"},
+            {"kind": "diaper", "time": "14:00", "note": ""},
+            {"kind": "activity", "time": "15:30", "note": ("buiten spelen", "knutselen", "muziek")[n % 3]}]
+
+
+def _write_reports(timeline, tenant: str, group: str, day: date, n: int, members: list[str],
+                   photos: dict[str, list]) -> int:
+    diary = timeline.lib.diary
+    names = {c.id: c.name.split()[0] for family in d.FAMILIES for c in family.children}
+    written = 0
+    for k, child_id in enumerate(members):
+        diary.write(timeline.module.outbox, tenant, child_id=child_id, day=day,
+                    author_id=f"user-staff{list(COLOURS).index(group) + 1}", author_role="staff", group_id=group,
+                    location_id=d.LOCATION_ID, text=STORIES[(n + k) % len(STORIES)].format(name=names[child_id]),
+                    rhythm=_rhythm(n + k), photos=photos.get(child_id, []),
+                    at=datetime.combine(day, dt_time(16, 30 + k), tzinfo=clock.AMSTERDAM))
+        written += 1
+    return written
 
 
 def _open_days(today: date, days: int) -> list[date]:
@@ -65,12 +99,14 @@ def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event
         time.sleep(0.1)
     s3 = uploads.aws.client("s3")
     outcomes: dict[str, int] = {}
+    reports = 0
     for n, day in enumerate(_open_days(today, days)):
         for group in COLOURS:
             if stop is not None and stop.is_set():
                 return ["demo photos: stopped with the stack"]
             members = sorted(c for c, (g, _p) in children.items() if group in copy.groups_on(tenant, c, day))
             tagged = [members[n % len(members)], members[(n + 1) % len(members)]] if len(members) > 1 else members
+            photos_of: dict[str, list] = {}
             for m, tags in enumerate((tagged, [])):
                 data = _picture(group, day, n * 2 + m)
                 item, _url, _fields = uploads.request_upload(
@@ -82,5 +118,15 @@ def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event
                 done = uploads.process_upload(timeline.module.outbox, tenant, item.upload_id)
                 status = done.status if done else "missing"
                 outcomes[status] = outcomes.get(status, 0) + 1
+                if status == "published":
+                    photo = timeline.lib.feed.get_photo(tenant, done.photo_id)
+                    for child_id in photo.child_ids:
+                        photos_of.setdefault(child_id, []).append(photo)
+            reports += _write_reports(timeline, tenant, group, day, n, members, photos_of)
+    timeline.lib.diary.write(timeline.module.outbox, tenant, child_id="child-noor", day=today - timedelta(days=1),
+                             author_id="user-parent1", author_role="parent", group_id="grp-rupsen",
+                             location_id=d.LOCATION_ID, text="Noor heeft vannacht slecht geslapen, ze kan "
+                             "vandaag wat hangerig zijn. Opa haalt haar om 17:00 op.", rhythm=[], photos=[],
+                             at=datetime.combine(today - timedelta(days=1), dt_time(7, 45), tzinfo=clock.AMSTERDAM))
     summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-    return [f"demo photos: {summary} (Luuk has no photo consent)"]
+    return [f"demo photos: {summary} (Luuk has no photo consent); {reports} diary reports"]

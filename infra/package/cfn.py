@@ -141,7 +141,10 @@ def bucket_resources(name: str, lid: str) -> dict[str, dict[str, Any]]:
                   "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                   "LifecycleConfiguration": {"Rules": [{
                       "Id": "abort-incomplete-multipart-uploads", "Status": "Enabled",
-                      "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]},
+                      "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}, {
+                      # Rendered downloads (a diary report as HTML, ...) are served once through a
+                      # short link and are never the only copy of anything.
+                      "Id": "expire-temporary-objects", "Status": "Enabled", "Prefix": "tmp/", "ExpirationInDays": 1}]},
                   # Browsers upload and download with presigned URLs straight to S3 (never through Lambda).
                   "CorsConfiguration": {"CorsRules": [{
                       "AllowedOrigins": [{"Ref": "PublicBaseUrl"}],

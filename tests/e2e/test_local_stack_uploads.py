@@ -30,12 +30,13 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
-def _upload(base: str, staff: dict[str, str]) -> str:
+def _upload(base: str, staff: dict[str, str], child_ids: list[str] | None = None) -> str:
     data = _jpeg()
     deadline = time.monotonic() + 20
     while True:  # the timeline learns the placements from auth's events, a few seconds after start-up
         started = requests.post(f"{base}/timeline/uploads", headers=staff, timeout=10, json={
-            "group_id": "grp-rupsen", "child_ids": [NOOR], "content_type": "image/jpeg", "size": len(data)})
+            "group_id": "grp-rupsen", "child_ids": [NOOR] if child_ids is None else child_ids,
+            "content_type": "image/jpeg", "size": len(data)})
         if started.status_code != 422 or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -102,6 +102,7 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("group.photo.read", R.GROUP, ALL_ROLES, "view or download an untagged group photo"),
     A("child.diary.write", R.CHILD, ALL_ROLES, "write a daily report (staff) or an own entry (parent)"),
     A("child.diary.read", R.CHILD, ALL_ROLES, "read a diary report"),
+    A("group.diary.read", R.GROUP, STAFF_SIDE, "read the diary of a group's day (reports and parents' entries)"),
     A("child.photo_access.read", R.CHILD, PARENT_ONLY, "see who viewed or downloaded a child's photos"),
     # messaging
     A("conversations.list", R.SELF, ALL_ROLES, "list one's conversations"),

@@ -89,6 +89,13 @@ def on_group_changed(env: Envelope) -> None:
                                as_of=env.occurred_at.isoformat()))
 
 
+def child(tenant: str, child_id: str) -> ChildCopyItem | None:
+    try:
+        return ChildCopyItem.get(_child_pk(tenant, child_id), "CHILD")
+    except ChildCopyItem.DoesNotExist:
+        return None
+
+
 def group(tenant: str, group_id: str) -> GroupCopyItem | None:
     try:
         return GroupCopyItem.get(store.key(tenant, "GRP", group_id), "GROUP")

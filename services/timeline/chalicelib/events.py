@@ -18,4 +18,18 @@ class PhotoPublished(EventPayload):
     child_ids: list[str]  # empty: a group photo, for the guardians of the children placed that day
 
 
-PUBLISHES = (PhotoPublished,)
+@event_type("timeline.diary.published", owner=OWNER)
+class DiaryPublished(EventPayload):
+    """A day's report was written (its guardians hear of it) or a parent added an entry (the group's staff
+    hear of it). Edits of a report that day are not announced again."""
+
+    diary_id: str
+    kind: str  # report | parent_entry
+    child_id: str
+    group_id: str
+    location_id: str
+    date: str
+    author_id: str
+
+
+PUBLISHES = (PhotoPublished, DiaryPublished)

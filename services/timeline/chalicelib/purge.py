@@ -3,8 +3,9 @@ timeline deletes everything it holds of that child, S3 objects included.
 
 - every photo the child is tagged in: its three derivatives, the photo row, its feed entries in every
   tagged child's feed (a photo showing this child disappears from its classmates' timelines too);
-- its diary (staff reports and parents' entries), its feed partition, its photo access log, and the
-  timeline's copies of its consents, placements and name.
+- that photo's place in its classmates' diary reports of that day (the report stays, the photo goes);
+- its diary (staff reports and parents' entries), its feed partition, its photo access log, its rendered
+  downloads (`tmp/`), and the timeline's copies of its consents, placements and name.
 
 Upload rows hold no image (raw files are deleted when processed) and expire 30 days after the upload
 (TTL), so they need no purge of their own.
@@ -51,12 +52,35 @@ def purge_child(tenant: str, child_id: str) -> dict[str, int]:
             counts["objects"] += 1
         for other in photo.child_ids:
             FeedEntryItem(store.key(tenant, "CHILDFEED", other), f"{photo.date}#{photo_id}").delete()
+            if other != child_id:
+                _drop_from_diary(tenant, other, photo.date, photo_id)
         photo.delete()
         counts["photos"] += 1
     for row in _child_rows(tenant, child_id):
         row.delete()
         counts["rows"] += 1
+    for obj in _downloads(tenant, child_id):
+        s3.delete_object(Bucket=photos_bucket, Key=obj)
+        counts["objects"] += 1
     return counts
+
+
+def _downloads(tenant: str, child_id: str) -> list[str]:
+    prefix = feed.download_key(tenant, child_id, "").rsplit("/", 1)[0] + "/"
+    listed = aws.client("s3").list_objects_v2(Bucket=feed.photos_bucket(), Prefix=prefix).get("Contents", [])
+    return [o["Key"] for o in listed]
+
+
+def _drop_from_diary(tenant: str, child_id: str, day: str, photo_id: str) -> None:
+    """Take a purged photo out of another child's diary entries of its day (and their feed entries)."""
+    for entry in DiaryItem.query(store.key(tenant, "DIARY", child_id), DiaryItem.sk.startswith(f"{day}#")):
+        if photo_id in (entry.photo_ids or []):
+            entry.update(actions=[DiaryItem.photo_ids.set([p for p in entry.photo_ids if p != photo_id])])
+    feed_rows = FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id),
+                                    FeedEntryItem.sk.startswith(f"{day}#diary#"))
+    for row in feed_rows:
+        if any(p["id"] == photo_id for p in row.photos or []):
+            row.update(actions=[FeedEntryItem.photos.set([p for p in row.photos if p["id"] != photo_id])])
 
 
 def verify(tenant: str, child_id: str, photo_ids: list[str]) -> list[str]:
@@ -69,6 +93,7 @@ def verify(tenant: str, child_id: str, photo_ids: list[str]) -> list[str]:
             left.append(f"photo {photo_id}")
         listed = s3.list_objects_v2(Bucket=photos_bucket, Prefix=f"{tenant}/{photo_id}/").get("Contents", [])
         left += [f"object {o['Key']}" for o in listed]
+    left += [f"object {key}" for key in _downloads(tenant, child_id)]
     return left
 
 

@@ -1,18 +1,26 @@
-"""`POST /timeline/diary` (staff: the day's report; a parent: an own entry) and `GET /timeline/diary/{id}`."""
+"""The diary's routes.
+
+- `POST /timeline/diary`: staff write (or edit, that day) a child's report; a parent adds an own entry.
+- `GET /timeline/diary/{id}` and `.../download` (one self-contained HTML page with its photos, through a
+  10-minute link; its photos count as downloaded in the child's access log).
+- `GET /timeline/children/{child_id}/diary`: a child's diary, newest first (guardians, the group's staff).
+- `GET /timeline/groups/{group_id}/diary?date=`: the group's day for its staff: every report and every
+  parent's entry, so staff see what parents wrote.
+"""
 
 from __future__ import annotations
 
 from datetime import date as Day
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from chalicelib import diary, directory_copy, feed
-from chalicelib.store import DiaryItem
-from portal_common import clock, errors
-from portal_common.authz import Role, Target
-from portal_common.parsing import Body, Out
+from chalicelib import diary, diary_html, directory_copy, feed
+from chalicelib.store import DiaryItem, PhotoItem
+from portal_common import aws, clock, errors
+from portal_common.authz import Principal, Role, Target
+from portal_common.parsing import Body, Out, Query
 from portal_common.service import PortalApp, Req, json_response
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -46,6 +54,27 @@ class DiaryOut(Out):
     updated_at: str
 
 
+class DiaryPage(Out):
+    items: list[DiaryOut]
+    next_cursor: str | None = None
+    diary_consent: bool = Field(description="false: the guardians have not agreed to a diary (nothing shows)")
+
+
+class ListQuery(Query):
+    limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class DayQuery(Query):
+    date: Day | None = Field(default=None, description="the day (today when left out)")
+
+
+class DownloadOut(Out):
+    url: str
+    expires_at: str
+    file_name: str
+
+
 def out(item: DiaryItem) -> DiaryOut:
     return DiaryOut(id=item.diary_id, kind=item.kind, child_id=item.child_id, date=item.date, text=item.text,
                     rhythm=list(item.rhythm or []), photo_ids=list(item.photo_ids or []),
@@ -76,26 +105,94 @@ def register(app: PortalApp) -> None:
         if not staff_side and not today - timedelta(days=PARENT_DAYS_BACK) <= body.date <= today:
             raise errors.Unprocessable(code="date_out_of_range", errors=[
                 {"loc": ["body", "date"], "msg": f"today or the past {PARENT_DAYS_BACK} days"}])
+        found = feed.get_photos(tenant, [p for p in body.photo_ids if feed.PHOTO_ID.fullmatch(p)])
         for n, photo_id in enumerate(body.photo_ids):
-            photo = feed.get_photo(tenant, photo_id) if all(c.isalnum() or c in "-_" for c in photo_id) else None
+            photo = found.get(photo_id)
             if photo is None or body.child_id not in photo.child_ids or not feed.may_see(principal, photo):
                 raise errors.Unprocessable(code="unknown_photo", errors=[
                     {"loc": ["body", "photo_ids", n], "msg": "not a photo of this child"}])
-        item, created = diary.write(tenant, child_id=body.child_id, day=body.date, author_id=principal.user_id,
-                                    author_role="staff" if staff_side else "parent", group_id=group_id,
+        group = directory_copy.group(tenant, group_id)
+        item, created = diary.write(app.outbox, tenant, child_id=body.child_id, day=body.date,
+                                    author_id=principal.user_id, author_role="staff" if staff_side else "parent",
+                                    group_id=group_id, location_id=group.location_id if group else "",
                                     text=body.text, rhythm=[r.model_dump() for r in body.rhythm],
-                                    photo_ids=list(body.photo_ids))
+                                    photos=[found[p] for p in dict.fromkeys(body.photo_ids)])
         return out(item) if created else json_response(out(item), 200)
 
-    @app.endpoint("/diary/{diary_id}", "GET", action="child.diary.read", response=DiaryOut,
-                  summary="A daily report or a parent's entry (the child's guardians, the group's staff)")
-    def read_diary(req: Req, diary_id: str) -> DiaryOut:
+    def readable(req: Req, diary_id: str) -> DiaryItem:
+        """The diary item when the caller may read it; 404 for anything else (no consent, not theirs)."""
         tenant = req.principal.tenant
         item = diary.get(tenant, diary_id)
         if item is None:
             raise errors.NotFound()
         target, _group = _target(tenant, item.child_id, Day.fromisoformat(item.date))
-        req.authorize(target)
+        req.authorize(target, action="child.diary.read")
         if not diary.has_diary_consent(tenant, item.child_id):
             raise errors.NotFound()
-        return out(item)
+        return item
+
+    @app.endpoint("/diary/{diary_id}", "GET", action="child.diary.read", response=DiaryOut,
+                  summary="A daily report or a parent's entry (the child's guardians, the group's staff)")
+    def read_diary(req: Req, diary_id: str) -> DiaryOut:
+        return out(readable(req, diary_id))
+
+    @app.endpoint("/diary/{diary_id}/download", "GET", action="child.diary.read", response=DownloadOut,
+                  summary="A 10-minute link to the report as one HTML page with its photos (works offline)")
+    def download_diary(req: Req, diary_id: str) -> DownloadOut:
+        item = readable(req, diary_id)
+        return _download(req.principal, item)
+
+    @app.endpoint("/children/{child_id}/diary", "GET", action="child.diary.read", query=ListQuery,
+                  response=DiaryPage, summary="A child's diary (reports and parents' entries), newest first")
+    def child_diary(req: Req, child_id: str) -> dict[str, Any]:
+        tenant = req.principal.tenant
+        if not feed.ID.fullmatch(child_id):
+            raise errors.NotFound()
+        req.authorize(_target(tenant, child_id, clock.today())[0])
+        position = req.page_position(req.query.cursor)
+        if position and position.get("c") != child_id:
+            raise errors.BadRequest(code="cursor_of_another_list")
+        if not diary.has_diary_consent(tenant, child_id):
+            return {"items": [], "next_cursor": None, "diary_consent": False}
+        items, last = diary.of_child(tenant, child_id, limit=req.query.limit, start=position["k"] if position else None)
+        return {**req.page_body([out(i) for i in items], {"c": child_id, "k": last} if last else None),
+                "diary_consent": True}
+
+    @app.endpoint("/groups/{group_id}/diary", "GET", action="group.diary.read", query=DayQuery,
+                  response=DiaryPage, summary="Staff: a group's day: every report and every parent's entry")
+    def group_diary(req: Req, group_id: str) -> dict[str, Any]:
+        tenant = req.principal.tenant
+        group = directory_copy.group(tenant, group_id) if feed.ID.fullmatch(group_id) else None
+        if group is None:
+            raise errors.NotFound()
+        req.authorize(Target.group(tenant, group_id, group.location_id))
+        items = diary.of_group_day(tenant, group_id, req.query.date or clock.today())
+        consents = feed.consents_of(tenant, {i.child_id for i in items})
+        shown = [out(i) for i in items if consents.get(i.child_id) and consents[i.child_id].diary]
+        return {"items": shown, "next_cursor": None, "diary_consent": True}
+
+
+def _download(principal: Principal, item: DiaryItem) -> DownloadOut:
+    """Render the report with its photos (those whose consent still holds) into a temporary object."""
+    tenant = principal.tenant
+    photos = feed.get_photos(tenant, list(item.photo_ids or []))
+    consents = feed.consents_of(tenant, {c for p in photos.values() for c in p.child_ids})
+    shown: list[PhotoItem] = [photos[p] for p in item.photo_ids or [] if p in photos
+                              and feed.consented(photos[p], consents)]
+    s3 = aws.client("s3")
+    images = {p.photo_id: s3.get_object(Bucket=feed.photos_bucket(), Key=p.keys["medium"])["Body"].read()
+              for p in shown}
+    child = directory_copy.child(tenant, item.child_id)
+    group = directory_copy.group(tenant, item.group_id)
+    name = child.name if child else ""
+    page = diary_html.render(item, child_name=name, group_name=group.name if group else "", lang=principal.language,
+                             photo_ids=[p.photo_id for p in shown],
+                             image_src=lambda photo_id: diary_html.data_uri(images[photo_id]))
+    key = feed.download_key(tenant, item.child_id, item.diary_id)
+    s3.put_object(Bucket=feed.photos_bucket(), Key=key, Body=page.encode("utf-8"),
+                  ContentType="text/html; charset=utf-8", ServerSideEncryption="AES256")
+    for photo in shown:
+        feed.record_access(principal, photo, "download")
+    file_name = f"{'dagverslag' if item.kind == 'report' else 'dagboek'}-{feed.slug(name, 'kind')}-{item.date}.html"
+    return DownloadOut(url=feed.url(key, download_as=file_name), file_name=file_name,
+                       expires_at=(clock.now() + timedelta(seconds=feed.URL_SECONDS)).isoformat())

@@ -8,20 +8,19 @@ child's guardians read: something no peer product offers.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 
 from chalicelib import directory_copy, feed
-from chalicelib.store import ChildCopyItem, PhotoAccessItem, PhotoItem
-from portal_common import clock, errors, ids, store
+from chalicelib.store import PhotoAccessItem, PhotoItem
+from portal_common import clock, errors, store
 from portal_common.authz import Role, Target
 from portal_common.parsing import Out, Query
 from portal_common.service import PortalApp, Req
 
-ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ID = feed.ID
 IdField = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -39,12 +38,13 @@ class PhotoRef(Out):
 
 class FeedItemOut(Out):
     id: str
-    kind: str = Field(description="photo (diary reports follow)")
+    kind: str = Field(description="photo or diary")
     date: str
     created_at: str
     child_ids: list[str] = Field(description="the caller's own children in it (a parent never sees others' ids)")
     photos: list[PhotoRef]
-    text: str | None = None
+    text: str | None = Field(default=None, description="diary: the report's or entry's text")
+    diary_kind: str | None = Field(default=None, description="diary: report (staff's, of the day) or parent_entry")
 
 
 class FeedPage(Out):
@@ -106,29 +106,17 @@ def _photo_for(req: Req, photo_id: str) -> PhotoItem:
     return photo
 
 
-def _record(req: Req, photo: PhotoItem, action: str) -> None:
-    now = clock.now().isoformat()
-    with PhotoAccessItem.batch_write() as batch:
-        for child_id in photo.child_ids:
-            batch.save(PhotoAccessItem(store.key(req.principal.tenant, "PHOTOLOG", child_id), f"{now}#{ids.new_id()}",
-                                       photo_id=photo.photo_id, child_id=child_id, user_id=req.principal.user_id,
-                                       role=req.principal.role.value, action=action, at=now))
-
-
 def _file_name(tenant: str, photo: PhotoItem, child_ids: list[str]) -> str:
     name = "groep"
     if child_ids:
-        try:
-            name = ChildCopyItem.get(store.key(tenant, "CHILD", child_ids[0]), "CHILD").name
-        except ChildCopyItem.DoesNotExist:
-            name = "kind"
-    slug = "-".join("".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in name).split()) or "foto"
-    return f"{slug}-{photo.date}.jpg"
+        child = directory_copy.child(tenant, child_ids[0])
+        name = child.name if child else "kind"
+    return f"{feed.slug(name, 'foto')}-{photo.date}.jpg"
 
 
 def register(app: PortalApp) -> None:
     @app.endpoint("/feed", "GET", action="timeline.feed.read", query=FeedQuery, response=FeedPage,
-                  summary="Photos of one child or all one's children, newest first, cursor-paged")
+                  summary="Photos and diary entries of one child or all one's children, newest first, cursor-paged")
     def read_feed(req: Req) -> dict[str, Any]:
         principal, query = req.principal, req.query
         tenant = principal.tenant
@@ -148,19 +136,19 @@ def register(app: PortalApp) -> None:
         found = feed.page(tenant, children, position["sk"] if position else None, query.limit)
         items = []
         for entry in found.entries:
+            photos = [PhotoRef(id=photo_id, thumb_url=feed.url(feed.photo_key(tenant, photo_id, "thumb")),
+                               medium_url=feed.url(feed.photo_key(tenant, photo_id, "medium")))
+                      for photo_id in feed.visible_photos(entry, found.consents)]
             items.append(FeedItemOut(id=entry.item_id, kind=entry.kind, date=entry.date, created_at=entry.published_at,
-                                     child_ids=_own(req, list(entry.child_ids)),
-                                     photos=[PhotoRef(
-                                         id=entry.item_id,
-                                         thumb_url=feed.url(feed.photo_key(tenant, entry.item_id, "thumb")),
-                                         medium_url=feed.url(feed.photo_key(tenant, entry.item_id, "medium")))]))
+                                     child_ids=_own(req, list(entry.child_ids)), photos=photos, text=entry.text,
+                                     diary_kind=entry.diary_kind))
         return req.page_body(items, {"sk": found.next_position} if found.next_position else None)
 
     @app.endpoint("/photos/{photo_id}", "GET", action="timeline.feed.read", response=PhotoOut,
                   summary="A photo's URLs (10 minutes); the full-size view is recorded for the child's guardians")
     def view_photo(req: Req, photo_id: str) -> PhotoOut:
         photo = _photo_for(req, photo_id)
-        _record(req, photo, "view")
+        feed.record_access(req.principal, photo, "view")
         return PhotoOut(id=photo.photo_id, date=photo.date, child_ids=_own(req, list(photo.child_ids)),
                         thumb_url=feed.url(photo.keys["thumb"]), medium_url=feed.url(photo.keys["medium"]),
                         full_url=feed.url(photo.keys["full"]), expires_in=feed.URL_SECONDS)
@@ -169,7 +157,7 @@ def register(app: PortalApp) -> None:
                   summary="A 10-minute link that downloads the full photo as an attachment (child and date)")
     def download_photo(req: Req, photo_id: str) -> DownloadOut:
         photo = _photo_for(req, photo_id)
-        _record(req, photo, "download")
+        feed.record_access(req.principal, photo, "download")
         name = _file_name(req.principal.tenant, photo, _own(req, list(photo.child_ids)))
         return DownloadOut(url=feed.url(photo.keys["full"], download_as=name),
                            expires_at=(clock.now() + timedelta(seconds=feed.URL_SECONDS)).isoformat())

@@ -12,6 +12,8 @@
 | feed entry of an untagged group photo | `<t>#GROUPFEED#<group>` | `<date>#<photo>` |
 | a view or download of a child's photo | `<t>#PHOTOLOG#<child>` | `<at>#<ulid>` |
 | diary: staff's daily report / a parent's entry | `<t>#DIARY#<child>` | `<date>#staff` / `<date>#parent#<ulid>` |
+| (gsi1) the diary of a group's day, for its staff | `<t>#GROUPDIARY#<group>` | `<date>#<child>#<suffix>` |
+| feed entry of a diary report or entry | `<t>#CHILDFEED#<child>` | `<date>#diary#<suffix>` |
 
 The feed reads a child's own partition and, per placement, its group's partition within the
 placement's dates, newest first from the cursor on: a page costs a fixed number of Queries however long
@@ -118,14 +120,22 @@ class PhotoItem(TimelineItem):
 
 
 class FeedEntryItem(TimelineItem):
-    """A photo in a child's feed (tagged) or a group's feed (untagged); written with the photo."""
+    """A photo in a child's feed (tagged) or a group's feed (untagged), written with the photo; or a diary
+    report or parent's entry in its child's feed, written with it (the feed then needs no second read).
 
-    kind = UnicodeAttribute()  # photo (diary reports come later)
+    `photos` (diary entries): [{"id", "child_ids", "published_at"}] of the photos in it, so the feed can
+    check each photo's consent from the same batch of consents as everything else on the page.
+    """
+
+    kind = UnicodeAttribute()  # photo | diary
     item_id = UnicodeAttribute()
     date = UnicodeAttribute()
     child_ids = JSONAttribute(default=list)
     group_id = UnicodeAttribute()
     published_at = UnicodeAttribute()
+    diary_kind = UnicodeAttribute(null=True)  # report | parent_entry
+    text = UnicodeAttribute(null=True)
+    photos = JSONAttribute(default=list)
 
 
 class PhotoAccessItem(TimelineItem):
