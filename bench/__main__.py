@@ -24,6 +24,9 @@ def main() -> None:
     from bench import timeline_feed
 
     timeline_feed.main()
+    from bench import exports_archive
+
+    exports_archive.main()
 
 
 if __name__ == "__main__":

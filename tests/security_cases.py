@@ -99,4 +99,8 @@ CASES: dict[tuple[str, str, str], str] = {
                                     "test_diary_routes_refuse_other_families_other_groups_and_other_tenants")
        for method, path in (("POST", "/diary"), ("GET", "/diary/{diary_id}"), ("GET", "/diary/{diary_id}/download"),
                             ("GET", "/children/{child_id}/diary"), ("GET", "/groups/{group_id}/diary"))},
+    **{("exports", method, path): ("tests/test_exports_diary.py::"
+                                   "test_exports_refuse_other_families_bad_periods_and_other_users")
+       for method, path in (("POST", "/diary"), ("GET", "/"), ("GET", "/{export_id}"),
+                            ("GET", "/{export_id}/download"))},
 }

@@ -177,9 +177,10 @@ def test_every_sqs_event_source_reports_batch_item_failures_from_its_own_queue(t
             if event["Type"] == "SQS":
                 sources.append((svc, fid, event["Properties"]))
     # Every service that consumes events (planning: copies of auth's directory; auth: planning's contracts and
-    # the e-mails about absences and decisions; timeline: consents and placements, and the photos uploaded
-    # into its bucket) and the throw-away one.
-    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth", "timeline"}
+    # the e-mails about absences and decisions; timeline: consents and placements, the photos uploaded
+    # into its bucket and the diary archives; exports: placements and the archives' progress) and the
+    # throw-away one.
+    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth", "timeline", "exports"}
     for svc, fid, props in sources:
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], (svc, fid)
         queue_id = props["Queue"]["Fn::GetAtt"][0]
@@ -283,6 +284,14 @@ def test_the_role_is_scoped_to_the_services_own_resources(templates):
         assert "ses:SendEmail" in by_sid["SendMail"]["Action"]
         if _of_type(t, "AWS::S3::Bucket"):
             assert "s3:PutObject" in by_sid["OwnBucketObjects"]["Action"]
+        # Another service's bucket: only putting files under the agreed prefix (the diary archives).
+        if svc == "timeline":
+            box = by_sid["DeliverInto"]
+            assert box["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
+            assert box["Resource"] == [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{STAGE}-ouderportaal-exports"
+                                                   "-archives/diary/*"}]
+        else:
+            assert "DeliverInto" not in by_sid
         # Chalice's own sqs statement no longer reaches every queue of the account.
         for role in roles:
             for p in t["Resources"][role]["Properties"].get("Policies", []):

@@ -145,10 +145,11 @@ def bucket_resources(name: str, lid: str) -> dict[str, dict[str, Any]]:
                       # Rendered downloads (a diary report as HTML, ...) are served once through a
                       # short link and are never the only copy of anything.
                       "Id": "expire-temporary-objects", "Status": "Enabled", "Prefix": "tmp/", "ExpirationInDays": 1}]},
-                  # Browsers upload and download with presigned URLs straight to S3 (never through Lambda).
+                  # Browsers upload (presigned POST forms) and download with presigned URLs straight to S3
+                  # (never through Lambda).
                   "CorsConfiguration": {"CorsRules": [{
                       "AllowedOrigins": [{"Ref": "PublicBaseUrl"}],
-                      "AllowedMethods": ["GET", "PUT", "HEAD"], "AllowedHeaders": ["*"],
+                      "AllowedMethods": ["GET", "PUT", "POST", "HEAD"], "AllowedHeaders": ["*"],
                       "ExposedHeaders": ["ETag"], "MaxAge": 3000}]},
               }}
     arn = {"Fn::GetAtt": [lid, "Arn"]}
@@ -214,8 +215,9 @@ DYNAMODB_ACTIONS = [
 
 
 def service_policy(stage: str, tables: dict[str, str], buckets: dict[str, str],
-                   roles: list[str]) -> dict[str, Any]:
-    """Least privilege for the service's own resources: `tables`/`buckets` map logical id → name."""
+                   roles: list[str], drop_boxes: list[str] | None = None) -> dict[str, Any]:
+    """Least privilege for the service's own resources: `tables`/`buckets` map logical id → name;
+    `drop_boxes` ("<bucket>/<prefix>") are other services' buckets it may only put files into."""
     statements: list[dict[str, Any]] = []
     if tables:
         resources: list[Any] = []
@@ -233,6 +235,10 @@ def service_policy(stage: str, tables: dict[str, str], buckets: dict[str, str],
                            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
                            "Resource": objects})
         statements.append({"Sid": "OwnBuckets", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arns})
+    if drop_boxes:
+        statements.append({"Sid": "DeliverInto", "Effect": "Allow",
+                           "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                           "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{box}*"} for box in drop_boxes]})
     return {"Type": "AWS::IAM::Policy", "Properties": {
         "PolicyName": "OwnResources",
         "Roles": [{"Ref": r} for r in roles],

@@ -86,6 +86,12 @@ class Conflict(Problem):
     status, code, title_key = 409, "conflict", "error.conflict"
 
 
+class Gone(Problem):
+    """It existed and was the caller's, but is no more (an export's archive past its days)."""
+
+    status, code, title_key = 410, "gone", "error.gone"
+
+
 class PayloadTooLarge(Problem):
     status, code, title_key = 413, "payload_too_large", "error.too_large"
 

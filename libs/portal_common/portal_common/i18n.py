@@ -26,6 +26,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     "error.method_not_allowed": {"nl": "Methode niet toegestaan", "en": "Method not allowed"},
     "error.conflict": {"nl": "Conflict met de huidige toestand", "en": "Conflict with the current state"},
     "error.too_large": {"nl": "Verzoek te groot", "en": "Request too large"},
+    "error.gone": {"nl": "Niet meer beschikbaar", "en": "No longer available"},
     "error.too_large.detail": {
         "nl": "De inhoud is groter dan {limit} bytes.",
         "en": "The body is larger than {limit} bytes.",

@@ -89,6 +89,7 @@ class ServiceResources:
     buckets: list[str] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
     bucket_queues: list[BucketQueueSpec] = field(default_factory=list)
+    drop_boxes: list[str] = field(default_factory=list)  # "<bucket name>/<prefix>" written into, put only
 
 
 def describe(app: PortalApp) -> ServiceResources:
@@ -113,6 +114,7 @@ def describe(app: PortalApp) -> ServiceResources:
                                        settings.bucket_dlq_name(app.service, b),
                                        settings.bucket_name(app.service, b), function)
                        for b, function in app.bucket_consumers],
+        drop_boxes=[f"{settings.bucket_name(svc, b)}/{prefix}" for svc, b, prefix in app.delivers_into],
     )
 
 

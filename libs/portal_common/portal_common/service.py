@@ -148,7 +148,8 @@ def _language(request: Any) -> str:
 
 class PortalApp(Chalice):
     def __init__(self, service: str, *, tables: list[type] | None = None, buckets: list[str] | None = None,
-                 title: str | None = None, version: str = "0.1.0") -> None:
+                 delivers_into: list[tuple[str, str, str]] | None = None, title: str | None = None,
+                 version: str = "0.1.0") -> None:
         super().__init__(app_name=service)
         # The module that builds the app (its app.py). `chalice package` points every Lambda handler
         # at `app.<function name>`, so handlers the library defines are exported into that module.
@@ -158,6 +159,10 @@ class PortalApp(Chalice):
         self.version = version
         self.tables = list(tables or [])
         self.buckets = list(buckets or [])
+        # (service, bucket, key prefix) of another service's bucket this one writes files into (a drop
+        # box: put and abort a multipart upload under the prefix, nothing else), e.g. the timeline
+        # building a diary archive where the exports service hands it out.
+        self.delivers_into = list(delivers_into or [])
         self.consumed_event_types: set[str] = set()
         self.bucket_consumers: list[tuple[str, str]] = []  # (bucket, function name): S3 → SQS → handler
         self.portal_routes: list[RouteSpec] = []

@@ -32,4 +32,32 @@ class DiaryPublished(EventPayload):
     author_id: str
 
 
-PUBLISHES = (PhotoPublished, DiaryPublished)
+@event_type("timeline.archive.continue", owner=OWNER)
+class ArchiveContinue(EventPayload):
+    """The timeline to itself: run the next step of a diary archive (`archive.py`)."""
+
+    export_id: str
+    step: int
+
+
+@event_type("timeline.archive.progress", owner=OWNER)
+class ArchiveProgress(EventPayload):
+    """How far a diary archive is, for the exports service's `GET /exports/{id}`."""
+
+    export_id: str
+    done: int
+    total: int
+
+
+@event_type("timeline.archive.completed", owner=OWNER)
+class ArchiveCompleted(EventPayload):
+    """The diary archive is complete in the exports bucket, at the key the request named."""
+
+    export_id: str
+    child_id: str
+    size: int
+    photos: int
+    diary_pages: int
+
+
+PUBLISHES = (PhotoPublished, DiaryPublished, ArchiveContinue, ArchiveProgress, ArchiveCompleted)

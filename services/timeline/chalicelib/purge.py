@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalicelib import feed
+from chalicelib import archive, feed
 from chalicelib.store import DiaryItem, FeedEntryItem, PhotoAccessItem, TimelineItem
 from portal_common import aws, store
 from portal_common.events import Envelope
@@ -66,9 +66,13 @@ def purge_child(tenant: str, child_id: str) -> dict[str, int]:
 
 
 def _downloads(tenant: str, child_id: str) -> list[str]:
-    prefix = feed.download_key(tenant, child_id, "").rsplit("/", 1)[0] + "/"
-    listed = aws.client("s3").list_objects_v2(Bucket=feed.photos_bucket(), Prefix=prefix).get("Contents", [])
-    return [o["Key"] for o in listed]
+    """The child's rendered report pages and the state of its diary archives in progress."""
+    found = []
+    for prefix in (feed.download_key(tenant, child_id, "").rsplit("/", 1)[0] + "/",
+                   archive.state_prefix(tenant, child_id)):
+        listed = aws.client("s3").list_objects_v2(Bucket=feed.photos_bucket(), Prefix=prefix).get("Contents", [])
+        found += [o["Key"] for o in listed]
+    return found
 
 
 def _drop_from_diary(tenant: str, child_id: str, day: str, photo_id: str) -> None:

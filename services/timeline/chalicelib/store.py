@@ -12,6 +12,7 @@
 | feed entry of an untagged group photo | `<t>#GROUPFEED#<group>` | `<date>#<photo>` |
 | a view or download of a child's photo | `<t>#PHOTOLOG#<child>` | `<at>#<ulid>` |
 | diary: staff's daily report / a parent's entry | `<t>#DIARY#<child>` | `<date>#staff` / `<date>#parent#<ulid>` |
+| a diary archive being built for the exports service | `<t>#ARCHIVE#<export>` | `ARCHIVE` |
 | (gsi1) the diary of a group's day, for its staff | `<t>#GROUPDIARY#<group>` | `<date>#<child>#<suffix>` |
 | feed entry of a diary report or entry | `<t>#CHILDFEED#<child>` | `<date>#diary#<suffix>` |
 
@@ -164,3 +165,21 @@ class DiaryItem(TimelineItem):
     photo_ids = JSONAttribute(default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+class ArchiveJobItem(TimelineItem):
+    """A diary archive on its way into the exports service's bucket (see `archive.py`).
+
+    `step`: the step that may run next (a step runs only when it is the job's); `state_key`: where that
+    step's state (manifest, position, multipart parts, the unsent tail) waits in S3."""
+
+    export_id = UnicodeAttribute()
+    tenant = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    language = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | done
+    step = NumberAttribute()
+    state_key = UnicodeAttribute()
