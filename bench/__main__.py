@@ -24,6 +24,12 @@ def main() -> None:
     from bench import timeline_feed
 
     timeline_feed.main()
+    from bench import messaging_inbox
+
+    messaging_inbox.main()
+    from bench import messaging_notifications
+
+    messaging_notifications.main()
     from bench import exports_archive
 
     exports_archive.main()

@@ -20,15 +20,33 @@ from portal_common.testing.moto_patches import install  # noqa: E402
 install()  # moto's transactions without whole-table copies (see the module)
 
 
+def _delivering_bus(services: dict[str, Any]) -> Any:
+    """Hand every published event to the consuming services at once, as the tests' `bus` fixture does."""
+    from portal_common import consumer, events
+
+    bus = events.RecordingBus()
+
+    def deliver(envelope: Any) -> None:
+        for svc in services.values():
+            if envelope.type in svc.app.consumed_event_types:
+                consumer.handle_one(svc.app.inbox, envelope, svc.app.event_handlers)
+
+    bus.subscribe(deliver)
+    return events.set_bus(bus)
+
+
 @contextmanager
-def demo_system() -> Iterator[Any]:
-    """Yield a werkzeug client over the local gateway, with every resource created and the demo seeded."""
+def demo_system(*, deliver_events: bool = False) -> Iterator[Any]:
+    """Yield a werkzeug client over the local gateway, with every resource created and the demo seeded;
+    with `deliver_events`, events reach the consuming services in-process (their copies of the directory)."""
     from werkzeug.test import Client
 
     from infra.local.demo import seed_demo
     from infra.local.gateway import Dispatcher
+    from portal_common import events
 
     services = load_all()
+    previous = _delivering_bus(services) if deliver_events else None
     with mock_aws():
         aws.reset_clients()
         region = settings.get_settings().region
@@ -41,3 +59,5 @@ def demo_system() -> Iterator[Any]:
         finally:
             dispatcher.close()
             aws.reset_clients()
+            if previous is not None:
+                events.set_bus(previous)

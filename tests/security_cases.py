@@ -99,6 +99,27 @@ CASES: dict[tuple[str, str, str], str] = {
                                     "test_diary_routes_refuse_other_families_other_groups_and_other_tenants")
        for method, path in (("POST", "/diary"), ("GET", "/diary/{diary_id}"), ("GET", "/diary/{diary_id}/download"),
                             ("GET", "/children/{child_id}/diary"), ("GET", "/groups/{group_id}/diary"))},
+    **{("messaging", method, path): ("tests/test_messaging_conversations.py::"
+                                     "test_conversation_routes_refuse_other_families_other_groups_and_other_tenants")
+       for method, path in (("GET", "/conversations"), ("POST", "/conversations"),
+                            ("GET", "/conversations/{conversation_id}"),
+                            ("GET", "/conversations/{conversation_id}/messages"),
+                            ("POST", "/conversations/{conversation_id}/messages"),
+                            ("POST", "/conversations/{conversation_id}/read"), ("GET", "/unread"))},
+    **{("messaging", method, f"/{segment}{suffix}"): ("tests/test_messaging_publications.py::"
+                                                     "test_publication_routes_refuse_parents_staff_other_locations_"
+                                                     "and_other_tenants")
+       for segment in ("news", "newsletters") for method, suffix in (
+           ("GET", ""), ("POST", ""), ("GET", "/{publication_id}"), ("PUT", "/{publication_id}"),
+           ("DELETE", "/{publication_id}"))},
+    **{("messaging", method, path): ("tests/test_messaging_attachments.py::"
+                                     "test_attachment_routes_refuse_other_users_and_other_tenants")
+       for method, path in (("POST", "/attachments"), ("POST", "/attachments/{attachment_id}/complete"),
+                            ("GET", "/attachments/{attachment_id}"))},
+    **{("messaging", method, path): ("tests/test_messaging_locations.py::"
+                                     "test_location_page_routes_refuse_parents_staff_other_locations_and_other_tenants")
+       for method, path in (("GET", "/locations/{location_id}"), ("PUT", "/locations/{location_id}/opening-hours"),
+                            ("POST", "/locations/{location_id}/policies"))},
     **{("exports", method, path): ("tests/test_exports_diary.py::"
                                    "test_exports_refuse_other_families_bad_periods_and_other_users")
        for method, path in (("POST", "/diary"), ("GET", "/"), ("GET", "/{export_id}"),

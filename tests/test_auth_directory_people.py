@@ -36,7 +36,7 @@ def who(world, tokens):
     return callers(tokens)
 
 
-def test_an_admin_invites_a_parent_who_activates_from_the_e_mail_and_signs_in(world, who, services, clock):
+def test_an_admin_invites_a_parent_who_activates_from_the_e_mail_and_signs_in(world, who, services, clock, bus):
     child = world.post("/auth/admin/children", headers=who["admin"], json={
         "name": "Olivia Peters", "birth_date": "2025-02-01", "group_id": "grp-rupsen", "start": "2027-03-01"})
     assert child.status_code == 201, child.json
@@ -44,6 +44,13 @@ def test_an_admin_invites_a_parent_who_activates_from_the_e_mail_and_signs_in(wo
     invited = world.post("/auth/admin/guardians", headers=who["admin"], json={
         "name": "Sophie Peters", "email": "sophie@example.nl", "language": "nl", "child_ids": [child_id]})
     assert invited.status_code == 201 and invited.json["status"] == "invited"
+    user_id = invited.json["id"]
+
+    def contact_events():  # messaging's copy of whom to notify, where and in which language
+        return [e.payload for e in bus.of_type("auth.user.changed") if e.payload["user_id"] == user_id]
+
+    assert contact_events() == [{"user_id": user_id, "name": "Sophie Peters", "email": "sophie@example.nl",
+                                 "language": "nl", "role": "parent", "status": "invited"}]
     due = datetime.fromisoformat(invited.json["activation_due"])
     assert due.date().isoformat() == "2027-01-18"  # six weeks before the contract starts
     # Invited, not active: no sign-in yet, and no e-mail before it is due.
@@ -59,6 +66,7 @@ def test_an_admin_invites_a_parent_who_activates_from_the_e_mail_and_signs_in(wo
     activated = world.post("/auth/activate", json={"token": token, "password": "olivia-gaat-naar-de-rupsen"})
     assert activated.status_code == 200
     assert world.post("/auth/activate", json={"token": token, "password": "nog-een-keer-proberen"}).status_code == 422
+    assert [e["status"] for e in contact_events()] == ["invited", "active"]  # activated: once
     pair = login(world, "sophie@example.nl", "olivia-gaat-naar-de-rupsen").json
     principal = token_lib.get_verifier().verify(pair["access_token"])
     assert principal.children == {child_id} and principal.groups == {"grp-rupsen"}

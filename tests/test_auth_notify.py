@@ -1,12 +1,12 @@
-"""Auth mails planning's events to guardians: the absence confirmation and request decisions."""
+"""Auth mails planning's events to guardians: the absence confirmation and documents (transactional).
+
+A request's decision is a notification: messaging delivers it (tests/test_messaging_notifications.py).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from portal_common import clock as business_clock
 from portal_common import consumer
-from tests.auth_helpers import demo_login_header, run_schedule, sent_mail
+from tests.auth_helpers import demo_login_header, sent_mail
 
 
 def mails_to(address: str) -> list:
@@ -39,64 +39,6 @@ def test_an_english_reader_gets_english(world):
     assert message.subject == "Absence received for Liam Jansen"
     assert "Tuesday 1 December 2026, 07:30-18:30 (11 h): 11 swap hours, usable until Wednesday 1 December 2027" \
         in message.body
-
-
-def test_decisions_are_mailed_to_the_parent_who_asked_unless_they_turned_it_off(world, bus, services):
-    parent = demo_login_header(world, "parent1@demo.ouderportaal.nl")
-    staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
-
-    def ask(day):
-        return world.post("/planning/requests", headers=parent, json={
-            "child_id": "child-noor", "days": [{"date": day, "start": "07:30", "end": "13:00"}],
-            "payment": "invoice"}).json["id"]
-
-    first = ask("2026-12-01")
-    world.post(f"/planning/requests/{first}/decision", headers=staff, json={"decision": "reject",
-                                                                             "reason": "Groep is vol"})
-    [message] = mails_to("parent1@demo.ouderportaal.nl")
-    assert message.subject == "Je aanvraag voor Noor de Vries is afgewezen"
-    assert "dinsdag 1 december 2026, 07:30-13:00" in message.body and "Toelichting: Groep is vol" in message.body
-    assert mails_to("parent2@demo.ouderportaal.nl") == []  # the other parent did not ask
-    [decided] = [e for e in bus.published if e.type == "planning.request.decided"]
-    assert consumer.handle_one(services["auth"].app.inbox, decided, services["auth"].app.event_handlers)
-    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1  # redelivered: not mailed twice
-    second = ask("2026-12-03")
-    world.post(f"/planning/requests/{second}/cancel", headers=parent)
-    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1  # cancelling is not news to the one who did it
-    changed = world.put("/auth/me/notification-settings", headers=parent,
-                        json={"request_decisions": {"push": True, "email": False}})
-    assert changed.status_code == 200, changed.json
-    third = ask("2026-12-08")
-    world.post(f"/planning/requests/{third}/decision", headers=staff, json={"decision": "approve"})
-    assert len(mails_to("parent1@demo.ouderportaal.nl")) == 1
-
-
-def test_a_lapsed_request_is_mailed_in_english_to_an_english_reader(world, clock, services):
-    parent = demo_login_header(world, "parent3@demo.ouderportaal.nl")
-    asked = world.post("/planning/requests", headers=parent, json={
-        "child_id": "child-liam", "days": [{"date": "2026-12-02", "start": "07:30", "end": "13:00"}],
-        "payment": "invoice", "expires_at": "2026-11-25T12:00:00+01:00"})
-    assert asked.status_code == 201, asked.json
-    clock.set(datetime(2026, 11, 25, 12, 5, tzinfo=business_clock.AMSTERDAM))
-    assert run_schedule(services["planning"].module.expire_requests) == 1
-    [message] = mails_to("parent3@demo.ouderportaal.nl")
-    assert message.subject == "Your request for Liam Jansen was not decided in time"
-    assert "Wednesday 2 December 2026, 07:30-13:00" in message.body
-
-
-def test_a_request_staff_entered_by_phone_is_mailed_to_every_guardian(world):
-    staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
-    asked = world.post("/planning/requests", headers=staff, json={
-        "child_id": "child-noor", "days": [{"date": "2026-12-01", "start": "07:30", "end": "13:00"}],
-        "payment": "invoice"})
-    assert asked.status_code == 201, asked.json
-    decided = world.post(f"/planning/requests/{asked.json['id']}/decision", headers=staff,
-                         json={"decision": "approve"})
-    assert decided.status_code == 200, decided.json
-    for address in ("parent1@demo.ouderportaal.nl", "parent2@demo.ouderportaal.nl"):
-        [message] = mails_to(address)
-        assert message.subject == "Je aanvraag voor Noor de Vries is goedgekeurd"
-    assert mails_to("staff1@demo.ouderportaal.nl") == []
 
 
 def test_guardians_are_told_an_invoice_is_ready_without_it_attached(world, bus):

@@ -19,7 +19,7 @@ import requests
 from PIL import Image
 
 from portal_common import events
-from tests.auth_helpers import demo_login_header, run_schedule
+from tests.auth_helpers import demo_login_header, run_schedule, sent_mail
 from tests.test_timeline_diary import REPORT
 from tests.test_timeline_feed import consent, publish
 
@@ -92,6 +92,17 @@ def test_a_guardian_downloads_the_diary_as_a_zip_that_browses_offline(world, sta
     assert "Dagboek van Noor de Vries" in index and 'href="#m2026-11"' in index
     assert all(f'href="{p}"' in index for p in pages) and all(f'src="{j}"' in index for j in jpegs)
     assert [e.payload["user_id"] for e in bus.of_type("exports.export.ready")] == ["user-parent1"]
+
+
+def test_the_guardian_gets_an_email_with_a_link_to_our_api(world, staff, parent, timeline, services, bus):
+    _history(world, staff, parent, timeline)
+    export_id = world.post("/exports/diary", headers=parent, json=PERIOD).json["id"]
+    assert run_schedule(services["messaging"].module.deliver_notifications) >= 1
+    (mail,) = [m for m in sent_mail() if m.destinations["ToAddresses"] == ["parent1@demo.ouderportaal.nl"]
+               and "dagboek" in m.subject]
+    assert mail.subject == "Het dagboek van Noor de Vries staat klaar om te downloaden"
+    assert f"/exports/{export_id}/download" in mail.body and "1 december 2026" in mail.body
+    assert "X-Amz" not in mail.body  # never a presigned URL that could die with a function's credentials
 
 
 def test_a_large_archive_is_built_in_resumable_steps_and_parts(world, staff, parent, timeline, exports,

@@ -178,9 +178,9 @@ def test_every_sqs_event_source_reports_batch_item_failures_from_its_own_queue(t
                 sources.append((svc, fid, event["Properties"]))
     # Every service that consumes events (planning: copies of auth's directory; auth: planning's contracts and
     # the e-mails about absences and decisions; timeline: consents and placements, the photos uploaded
-    # into its bucket and the diary archives; exports: placements and the archives' progress) and the
-    # throw-away one.
-    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth", "timeline", "exports"}
+    # into its bucket and the diary archives; exports: placements and the archives' progress; messaging:
+    # the directory and every service's news for notifications) and the throw-away one.
+    assert {svc for svc, _, _ in sources} == {THING, "planning", "auth", "timeline", "exports", "messaging"}
     for svc, fid, props in sources:
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"], (svc, fid)
         queue_id = props["Queue"]["Fn::GetAtt"][0]
@@ -292,6 +292,12 @@ def test_the_role_is_scoped_to_the_services_own_resources(templates):
                                                    "-archives/diary/*"}]
         else:
             assert "DeliverInto" not in by_sid
+        # Mobile push: auth registers devices, messaging's notifications publish to them; nobody else.
+        assert ("RegisterDevices" in by_sid) == (svc == "auth")
+        assert ("PushToDevices" in by_sid) == (svc == "messaging")
+        if svc == "messaging":
+            assert by_sid["PushToDevices"]["Resource"] == {
+                "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:endpoint/*"}
         # Chalice's own sqs statement no longer reaches every queue of the account.
         for role in roles:
             for p in t["Resources"][role]["Properties"].get("Policies", []):

@@ -202,6 +202,17 @@ class LocalStack:
         described = [resources.describe(svc.app) for svc in self.services.values()]
         clients = {name: self.client(name) for name in ("dynamodb", "sns", "sqs", "s3", "ses")}
         resources.create_all(described, clients)
+        self._provision_push(clients["sns"])
+
+    def _provision_push(self, sns: Any) -> None:
+        """Platform applications in moto, so registered devices get endpoints and pushes show in /dev/push."""
+        from portal_common import settings
+
+        from .push import provision
+
+        self._saved_env.setdefault("PORTAL_PUSH_APPLICATIONS", os.environ.get("PORTAL_PUSH_APPLICATIONS"))
+        os.environ["PORTAL_PUSH_APPLICATIONS"] = json.dumps(provision(sns))
+        settings.reset_settings()
 
     def _openapi_documents(self) -> dict[str, dict[str, Any]]:
         documents = {}
@@ -259,9 +270,28 @@ class LocalStack:
         except Exception as exc:
             log.exception("demo photos failed")
             lines.append(f"demo photos FAILED: {type(exc).__name__}: {exc}")
+        lines += self._seed_messaging()
         self.demo_lines += lines
         for line in lines:
             print(f"  {line}", flush=True)
+
+    def _seed_messaging(self) -> list[str]:
+        """The demo's location page, news, newsletters and conversations, through the HTTP API (a client of
+        the stack's own gateway), once messaging has the directory from auth's events."""
+        from werkzeug.test import Client
+
+        try:
+            demo = importlib.import_module("infra.local.demo_messaging")
+            copy = self.services["messaging"].lib.directory_copy
+            deadline = time.monotonic() + 20
+            while copy.current_group("demo", "child-liam") is None:
+                if time.monotonic() > deadline or self._stopping.is_set():
+                    return ["demo messaging: skipped, messaging has not received the placements yet"]
+                time.sleep(0.1)
+            return [str(line) for line in demo.seed_messaging(Client(self._dispatcher))]
+        except Exception as exc:
+            log.exception("demo messaging failed")
+            return [f"demo messaging FAILED: {type(exc).__name__}: {exc}"]
 
     def _start_consumers(self) -> None:
         from chalice.app import SQSEventConfig

@@ -5,6 +5,7 @@
 | `GET /`, `GET /<file>` | static files from `web/` (`/` is `index.html`) |
 | `GET /docs` | the five OpenAPI documents, each route with method, path, summary and action |
 | `GET /dev/mail`, `GET /dev/mail.json` | every e-mail sent through SES, newest first |
+| `GET /dev/push.json` | every push device endpoint (user, platform) with the texts pushed to it |
 | `GET /dev/clock` | `{"now": "<ISO instant>"}`: the business clock every service reads |
 | `POST /dev/clock` `{"now": "<ISO instant with offset>"}` | moves it forward (422 backwards), fires what became due |
 | `GET /dev/aws` | `endpoint_url` and `region` of the moto server (for scripts and tests) |
@@ -29,6 +30,7 @@ from portal_common import clock, i18n
 from . import pages
 from .gateway import problem_response
 from .mail import sent_mail
+from .push import sent_pushes
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -58,6 +60,7 @@ class WebRoutes:
             "/docs": {"GET": self.docs},
             "/dev/mail": {"GET": self.mail_page},
             "/dev/mail.json": {"GET": self.mail_json},
+            "/dev/push.json": {"GET": self.push_json},
             "/dev/clock": {"GET": self.clock_get, "POST": self.clock_post},
             "/dev/aws": {"GET": self.aws},
         }
@@ -100,6 +103,9 @@ class WebRoutes:
 
     def mail_page(self, request: Request) -> Response:
         return _html(pages.mail_page(sent_mail()))
+
+    def push_json(self, request: Request) -> Response:
+        return _json(sent_pushes())
 
     # -- clock -------------------------------------------------------------------------------
     def clock_get(self, request: Request) -> Response:

@@ -215,7 +215,8 @@ DYNAMODB_ACTIONS = [
 
 
 def service_policy(stage: str, tables: dict[str, str], buckets: dict[str, str],
-                   roles: list[str], drop_boxes: list[str] | None = None) -> dict[str, Any]:
+                   roles: list[str], drop_boxes: list[str] | None = None,
+                   push: str | None = None) -> dict[str, Any]:
     """Least privilege for the service's own resources: `tables`/`buckets` map logical id → name;
     `drop_boxes` ("<bucket>/<prefix>") are other services' buckets it may only put files into."""
     statements: list[dict[str, Any]] = []
@@ -239,6 +240,15 @@ def service_policy(stage: str, tables: dict[str, str], buckets: dict[str, str],
         statements.append({"Sid": "DeliverInto", "Effect": "Allow",
                            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
                            "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{box}*"} for box in drop_boxes]})
+    sns = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}"
+    if push == "register":  # devices: endpoints of the account's push applications
+        statements.append({"Sid": "RegisterDevices", "Effect": "Allow",
+                           "Action": ["sns:CreatePlatformEndpoint", "sns:DeleteEndpoint", "sns:SetEndpointAttributes",
+                                      "sns:GetEndpointAttributes"],
+                           "Resource": [{"Fn::Sub": f"{sns}:app/*"}, {"Fn::Sub": f"{sns}:endpoint/*"}]})
+    elif push == "send":
+        statements.append({"Sid": "PushToDevices", "Effect": "Allow", "Action": "sns:Publish",
+                           "Resource": {"Fn::Sub": f"{sns}:endpoint/*"}})
     return {"Type": "AWS::IAM::Policy", "Properties": {
         "PolicyName": "OwnResources",
         "Roles": [{"Ref": r} for r in roles],

@@ -155,7 +155,7 @@ def merge(template: dict[str, Any], probe: dict[str, Any]) -> dict[str, Any]:
     _wire_queue(template, probe, buckets)
     _check_timeouts(template, probe)
     resources["OwnResourcesPolicy"] = cfn.service_policy(stage, tables, buckets, _roles_of_functions(template),
-                                                       res.get("drop_boxes", []))
+                                                       res.get("drop_boxes", []), res.get("push"))
     for fn in _functions(template).values():
         # A schedule or a queue may invoke a function as soon as it exists: not before its permissions do.
         depends = fn.get("DependsOn", [])

@@ -21,10 +21,10 @@ from chalicelib.directory import Directory
 from chalicelib.store import AuthItem
 from portal_common.service import PortalApp
 
-app = PortalApp("auth", tables=[AuthItem])
+app = PortalApp("auth", tables=[AuthItem], push="register")  # devices get SNS platform endpoints
 outbox = app.publishes()
 directory = Directory(outbox)
-# Planning's contracts set the access window; planning's absences and decisions are mailed to guardians.
+# Planning's contracts set the access window; absences and documents are mailed to guardians (transactional).
 app.consume({**contract_copy.HANDLERS, **notify.HANDLERS})
 routes_session.register(app, directory)
 routes_account.register(app, directory)

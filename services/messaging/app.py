@@ -1,10 +1,51 @@
 """HTTP routes, event handlers and schedules of the messaging service.
 
-Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/domain.py`,
-persistence in `chalicelib/store.py`.
+Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
+from chalice import Rate
+
+from chalicelib import (
+    attachments,
+    conversations,
+    directory_copy,
+    locations,
+    notifications,
+    publications,
+    routes_conversations,
+    routes_publications,
+    user_copy,
+)
 from chalicelib.store import MessagingItem
+from portal_common import clock
+from portal_common.consumer import combine
 from portal_common.service import PortalApp
 
-app = PortalApp("messaging", tables=[MessagingItem])
+app = PortalApp("messaging", tables=[MessagingItem], buckets=[attachments.BUCKET], push="send")
+outbox = app.publishes()
+# Names, placements, families, groups and their staff: who takes part in which conversation. Then,
+# for someone who stops taking part (unlinked, access ended, left a group), their unread counters go.
+# A location's name, address, contact details and team: its page.
+# Users' contact details, notification settings and devices; then every event someone is notified of.
+app.consume(combine(directory_copy.HANDLERS, conversations.HANDLERS, locations.HANDLERS, user_copy.HANDLERS,
+                    notifications.HANDLERS))
+routes_conversations.register(app)
+routes_publications.register(app)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="publish_due")
+def publish_due(event: object) -> int:
+    """Scheduled news and newsletters whose moment came are announced (once, also when runs overlap)."""
+    return publications.publish_due(outbox, clock.now())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="expire_attachments")
+def expire_attachments(event: object) -> int:
+    """Uploads nobody attached within a day: their files and rows go."""
+    return attachments.expire_unclaimed(clock.now())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="deliver_notifications")
+def deliver_notifications(event: object) -> int:
+    """Push and e-mail what is due (bursts folded), each once, also when runs overlap."""
+    return notifications.deliver_due(clock.now())

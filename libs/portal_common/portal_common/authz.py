@@ -106,9 +106,13 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("child.photo_access.read", R.CHILD, PARENT_ONLY, "see who viewed or downloaded a child's photos"),
     # messaging
     A("conversations.list", R.SELF, ALL_ROLES, "list one's conversations"),
-    A("child.conversation.start", R.CHILD, ALL_ROLES, "start a conversation about a child"),
-    A("child.conversation.read", R.CHILD, ALL_ROLES, "read a conversation about a child"),
-    A("child.conversation.write", R.CHILD, ALL_ROLES, "send a message in a conversation about a child"),
+    # Only the child's guardians and the group's staff take part; managers and admins may read.
+    A("child.conversation.start", R.CHILD, frozenset({Role.PARENT, Role.STAFF}),
+      "start a conversation about a child with the staff of its current group"),
+    A("child.conversation.read", R.CHILD, ALL_ROLES, "read a conversation about a child, mark it read"),
+    A("child.conversation.write", R.CHILD, frozenset({Role.PARENT, Role.STAFF}),
+      "send a message in a conversation about a child"),
+    A("group.conversations.read", R.GROUP, STAFF_SIDE, "read a group's inbox of conversations"),
     A("messages.unread.read", R.SELF, ALL_ROLES, "read one's unread count"),
     A("location.news.read", R.LOCATION, ALL_ROLES, "read a location's news and newsletters"),
     A("organisation.news.read", R.TENANT, ALL_ROLES, "read the organisation's news and newsletters"),
@@ -116,6 +120,8 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("organisation.news.publish", R.TENANT, frozenset({Role.ADMIN}), "publish organisation news"),
     A("location.page.read", R.LOCATION, ALL_ROLES, "read a location's page"),
     A("location.page.manage", R.LOCATION, frozenset({Role.MANAGER, Role.ADMIN}), "edit a location's page"),
+    A("attachment.upload", R.SELF, ALL_ROLES, "upload a file to attach to a message, news item or policy"),
+    A("attachment.read", R.SELF, ALL_ROLES, "download an attachment of something one may read (checked per owner)"),
     # exports
     A("child.export.create", R.CHILD, PARENT_ONLY, "export a child's diary"),
     A("export.read", R.SELF, ALL_ROLES, "follow and download one's own exports"),

@@ -90,6 +90,7 @@ class ServiceResources:
     schedules: list[str] = field(default_factory=list)
     bucket_queues: list[BucketQueueSpec] = field(default_factory=list)
     drop_boxes: list[str] = field(default_factory=list)  # "<bucket name>/<prefix>" written into, put only
+    push: str | None = None  # "register" or "send": SNS mobile push (see PortalApp)
 
 
 def describe(app: PortalApp) -> ServiceResources:
@@ -115,6 +116,7 @@ def describe(app: PortalApp) -> ServiceResources:
                                        settings.bucket_name(app.service, b), function)
                        for b, function in app.bucket_consumers],
         drop_boxes=[f"{settings.bucket_name(svc, b)}/{prefix}" for svc, b, prefix in app.delivers_into],
+        push=app.push,
     )
 
 

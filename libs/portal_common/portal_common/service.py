@@ -148,8 +148,8 @@ def _language(request: Any) -> str:
 
 class PortalApp(Chalice):
     def __init__(self, service: str, *, tables: list[type] | None = None, buckets: list[str] | None = None,
-                 delivers_into: list[tuple[str, str, str]] | None = None, title: str | None = None,
-                 version: str = "0.1.0") -> None:
+                 delivers_into: list[tuple[str, str, str]] | None = None, push: str | None = None,
+                 title: str | None = None, version: str = "0.1.0") -> None:
         super().__init__(app_name=service)
         # The module that builds the app (its app.py). `chalice package` points every Lambda handler
         # at `app.<function name>`, so handlers the library defines are exported into that module.
@@ -163,6 +163,9 @@ class PortalApp(Chalice):
         # box: put and abort a multipart upload under the prefix, nothing else), e.g. the timeline
         # building a diary archive where the exports service hands it out.
         self.delivers_into = list(delivers_into or [])
+        # Mobile push through SNS platform endpoints: "register" (creates and deletes endpoints of the
+        # platform applications: auth) or "send" (publishes to endpoints: the notifications).
+        self.push = push
         self.consumed_event_types: set[str] = set()
         self.bucket_consumers: list[tuple[str, str]] = []  # (bucket, function name): S3 → SQS → handler
         self.portal_routes: list[RouteSpec] = []

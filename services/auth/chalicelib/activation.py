@@ -12,15 +12,20 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import (
+    directory,
     mails,  # noqa: F401 - registers the e-mail templates
     passwords,
     tokens_store,
 )
 from chalicelib.store import ActivationDueItem, OrganisationItem, UserItem
 from portal_common import clock, mail, store
+from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
 
 DUE_INDEX_PK = "_ACTIVATION_DUE"
+# The auth service's outbox rows (the same ones as `app.outbox`; an Outbox is only a view of them):
+# activation is also reached without the app (the demo seeding), and its event must not be lost.
+OUTBOX = Outbox(directory.SOURCE)
 
 
 def _org(tenant: str) -> OrganisationItem:
@@ -96,10 +101,20 @@ def send_password_changed(tenant: str, user: UserItem) -> None:
               organisation=_org(tenant).name)
 
 
-def set_password(user: UserItem, password: str) -> None:
-    """Store a new password (argon2id) and make the account active."""
-    user.update(actions=[UserItem.password_hash.set(passwords.hash_password(password)),
-                         UserItem.status.set("active")])
+def set_password(tenant: str, user: UserItem, password: str) -> None:
+    """Store a new password (argon2id) and make the account active.
+
+    An account becoming active is news for messaging's copy of it (`auth.user.changed`), written in
+    the same transaction; a password change of an active account is not."""
+    actions = [UserItem.password_hash.set(passwords.hash_password(password)), UserItem.status.set("active")]
+    if user.status == "active":
+        user.update(actions=actions)
+        return
+    ch = Changes(OUTBOX, tenant, "auth")
+    ch.update(user, actions=actions)
+    user.status = "active"
+    ch.emit(directory.user_changed(user))
+    ch.commit()
 
 
 def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | None:
@@ -109,5 +124,5 @@ def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | Non
         return None
     tenant, user_id = used
     user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
-    set_password(user, password)
+    set_password(tenant, user, password)
     return tenant, user

@@ -81,6 +81,13 @@ def _changes(outbox: Outbox, tenant: str) -> Changes:
     return Changes(outbox, tenant, SOURCE)
 
 
+def user_changed(user: UserItem) -> auth_events.UserChanged:
+    """The account's contact record for messaging (who gets notifications, where, in which language).
+    Emit it with every change of a user's name, e-mail address, language or status."""
+    return auth_events.UserChanged(user_id=user.user_id, name=user.name, email=user.email, language=user.language,
+                                   role=user.role, status=user.status)
+
+
 class Directory:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
@@ -94,6 +101,7 @@ class Directory:
         ch.save(DomainItem(f"_DOMAIN#{domain.lower()}", "_", tenant=tenant), DomainItem.pk.does_not_exist())
         ch.save(OrganisationItem(store.key(tenant, "ORG"), "ORG", name=name, domain=domain.lower(), settings=settings),
                 OrganisationItem.pk.does_not_exist())
+        ch.emit(auth_events.OrganisationChanged(name=name, domain=domain.lower()))
         ch.commit()
 
     def tenant_for_domain(self, domain: str) -> str | None:
@@ -173,19 +181,20 @@ class Directory:
                     locations: set[str] | None = None, is_demo: bool = False) -> None:
         email = normalise_email(email)
         ch = self.changes(tenant)
-        ch.save(UserItem(store.key(tenant, "USER", user_id), "USER", user_id=user_id, email=email, name=name,
-                         role=role, language=language, password_hash=password_hash,
-                         status="active" if password_hash else "invited", groups=groups or None,
-                         locations=locations or None, is_demo=is_demo,
-                         gsi1pk=store.key(tenant, "EMAIL", email), gsi1sk="USER",
-                         gsi2pk=store.key(tenant, "USERS"), gsi2sk=f"{role}#{user_id}"),
-                UserItem.pk.does_not_exist())
+        user = UserItem(store.key(tenant, "USER", user_id), "USER", user_id=user_id, email=email, name=name,
+                        role=role, language=language, password_hash=password_hash,
+                        status="active" if password_hash else "invited", groups=groups or None,
+                        locations=locations or None, is_demo=is_demo,
+                        gsi1pk=store.key(tenant, "EMAIL", email), gsi1sk="USER",
+                        gsi2pk=store.key(tenant, "USERS"), gsi2sk=f"{role}#{user_id}")
+        ch.save(user, UserItem.pk.does_not_exist())
+        ch.emit(user_changed(user))
         # One account per address and tenant, even when two admins invite the same parent at once.
         ch.save(EmailClaimItem(store.key(tenant, "EMAIL", email), "CLAIM", user_id=user_id),
                 EmailClaimItem.pk.does_not_exist())
         if role in ("staff", "manager"):
             ch.emit(auth_events.StaffAssigned(user_id=user_id, role=role, group_ids=sorted(groups or ()),
-                                              location_ids=sorted(locations or ())))
+                                              location_ids=sorted(locations or ()), user_name=name))
         try:
             ch.commit()
         except TransactWriteError as exc:
@@ -350,7 +359,7 @@ class Directory:
         ch = self.changes(tenant)
         ch.save(user)
         ch.emit(auth_events.StaffAssigned(user_id=user.user_id, role=user.role, group_ids=sorted(user.groups or ()),
-                                          location_ids=sorted(user.locations or ())))
+                                          location_ids=sorted(user.locations or ()), user_name=user.name))
         ch.commit()
 
     def update_child(self, tenant: str, child_id: str, name: str, birth_date: str) -> ChildItem:
@@ -371,7 +380,7 @@ class Directory:
         ch = self.changes(tenant)
         ch.save(user)
         ch.emit(auth_events.StaffAssigned(user_id=user.user_id, role=user.role, group_ids=sorted(user.groups or ()),
-                                          location_ids=sorted(user.locations or ())))
+                                          location_ids=sorted(user.locations or ()), user_name=user.name))
         ch.commit()
 
 

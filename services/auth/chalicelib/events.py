@@ -35,6 +35,7 @@ class StaffAssigned(EventPayload):
     role: str
     group_ids: list[str]
     location_ids: list[str]
+    user_name: str = ""  # messaging shows who of the group's staff wrote a message
 
 
 @event_type("auth.placement.changed", owner=OWNER)
@@ -144,6 +145,29 @@ class DeviceRemoved(EventPayload):
     endpoint_arn: str | None = None
 
 
+@event_type("auth.user.changed", owner=OWNER)
+class UserChanged(EventPayload):
+    """An account was created or activated, or its name, e-mail address, language or status changed.
+
+    Messaging keeps a copy to address notifications (whom, in which language; nothing to a deactivated
+    account). The whole contact record every time, so the newest event simply wins."""
+
+    user_id: str
+    name: str
+    email: str
+    language: str  # nl | en
+    role: str  # parent | staff | manager | admin
+    status: str  # invited | active | deactivated
+
+
+@event_type("auth.organisation.changed", owner=OWNER)
+class OrganisationChanged(EventPayload):
+    """An organisation was created (or renamed): messaging names it in organisation-wide news."""
+
+    name: str
+    domain: str
+
+
 PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned, PlacementChanged, GuardianUnlinked, GroupChanged,
              ConsentsChanged, NotificationSettingsChanged, DeviceRegistered, GuardianAccessEnded,
-             ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved)
+             ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved, UserChanged, OrganisationChanged)

@@ -82,25 +82,6 @@ mail.register_template(
 )
 
 mail.register_template(
-    "planning.request_decision",
-    subject={"nl": "Je aanvraag voor {child} is {status}", "en": "Your request for {child} was {status}"},
-    text={
-        "nl": "Beste {name},\n\nJe aanvraag voor {child} is {status}:\n\n{days}\n\n{reason}Je ziet al je "
-              "aanvragen in de app onder Aanvragenoverzicht.",
-        "en": "Dear {name},\n\nYour request for {child} was {status}:\n\n{days}\n\n{reason}You find all your "
-              "requests in the app under Requests overview.",
-    },
-    html={
-        "nl": "<p>Beste {name},</p><p>Je aanvraag voor {child} is <b>{status}</b>:</p>"
-              "<p style=\"white-space:pre-line\">{days}</p><p style=\"white-space:pre-line\">{reason}</p>"
-              "<p>Je ziet al je aanvragen in de app onder Aanvragenoverzicht.</p>",
-        "en": "<p>Dear {name},</p><p>Your request for {child} was <b>{status}</b>:</p>"
-              "<p style=\"white-space:pre-line\">{days}</p><p style=\"white-space:pre-line\">{reason}</p>"
-              "<p>You find all your requests in the app under Requests overview.</p>",
-    },
-)
-
-mail.register_template(
     "planning.document_published",
     subject={"nl": "{what} staat klaar in het ouderportaal", "en": "{what} is ready in the parent portal"},
     text={

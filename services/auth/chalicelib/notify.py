@@ -1,14 +1,14 @@
-"""E-mails about planning's events, sent by auth because only auth holds guardians' addresses.
+"""Transactional e-mails about planning's events, sent by auth because it holds guardians' addresses.
 
 - `planning.absence.reported` → the absence confirmation to every guardian of the child, each in their
   language, listing the days with times, hours deregistered and swap hours earned (transactional:
   always sent, whatever the notification settings say);
-- `planning.request.decided` → the decision to the parent who asked (approved, rejected or lapsed;
-  not a cancellation, they did that themselves), if their settings keep e-mail on for
-  `request_decisions`. A request staff entered on a parent's behalf is mailed to the child's guardians;
 - `planning.document.published` → "your invoice / annual statement / document is ready" to each
   guardian it is addressed to (transactional: these are shared only through the portal). The mail
   never carries the document, only where to find it.
+
+A request's decision (`planning.request.decided`) is a notification, not a transactional mail: the
+messaging service delivers it (push and e-mail, per the user's settings), like every notification.
 
 The consumer is idempotent on event ids, so a redelivered event mails nobody twice.
 """
@@ -19,15 +19,12 @@ from datetime import date
 from typing import Any
 
 from chalicelib import mails  # noqa: F401 - registers the templates
-from chalicelib.routes_account import current_settings
 from chalicelib.store import ChildItem, GuardianLinkItem, UserItem
 from portal_common import i18n, mail, store
 from portal_common.events import Envelope
 
 REASONS = {"sick": {"nl": "ziek", "en": "sick"}, "holiday": {"nl": "vakantie", "en": "holiday"},
            "other": {"nl": "overig", "en": "other"}}
-STATUSES = {"approved": {"nl": "goedgekeurd", "en": "approved"}, "rejected": {"nl": "afgewezen", "en": "rejected"},
-            "expired": {"nl": "verlopen", "en": "not decided in time"}}  # "was expired" reads oddly
 LATE = {"nl": "te laat gemeld: geen ruiluren", "en": "reported late: no swap hours"}
 EARNED = {"nl": "{hours} ruiluur, te gebruiken t/m {until}", "en": "{hours} swap hours, usable until {until}"}
 
@@ -77,27 +74,6 @@ def on_absence_reported(env: Envelope) -> None:
                   earned=i18n.hours(payload["swap_hours_earned"], lang))
 
 
-def on_request_decided(env: Envelope) -> None:
-    payload = env.payload
-    status = payload["status"]
-    if status not in STATUSES:
-        return  # cancelled: the parent did it themselves
-    asker = _user(env.tenant, payload["requested_by"])
-    recipients = [asker] if asker is not None and asker.role == "parent" else guardians(env.tenant,
-                                                                                      payload["child_id"])
-    child = _child_name(env.tenant, payload["child_id"])
-    for user in recipients:
-        if not current_settings(env.tenant, user.user_id).get("request_decisions", {}).get("email", True):
-            continue
-        lang = user.language
-        days = "\n".join(f"- {i18n.long_date(date.fromisoformat(d['date']), lang)}, {d['start']}-{d['end']}"
-                         for d in payload["days"])
-        reason = payload.get("reason")
-        said = (f"Toelichting: {reason}\n\n" if lang == "nl" else f"Note: {reason}\n\n") if reason else ""
-        mail.send("planning.request_decision", to=user.email, lang=lang, name=user.name, child=child,
-                  status=STATUSES[status][lang], days=days, reason=said)
-
-
 DOCUMENT_KINDS = {
     "invoice": ({"nl": "Je factuur", "en": "Your invoice"}, {"nl": "je facturen", "en": "your invoices"}),
     "annual_statement": ({"nl": "Je jaaropgave", "en": "Your annual statement"},
@@ -120,5 +96,4 @@ def on_document_published(env: Envelope) -> None:
                   where=where[lang], title=payload["title"], amount=amount)
 
 
-HANDLERS = {"planning.absence.reported": on_absence_reported, "planning.request.decided": on_request_decided,
-            "planning.document.published": on_document_published}
+HANDLERS = {"planning.absence.reported": on_absence_reported, "planning.document.published": on_document_published}

@@ -181,7 +181,7 @@ def register(app: PortalApp, directory: Directory) -> None:
             raise errors.Unprocessable(code="invalid_credentials", detail_key="auth.invalid_credentials",
                                        errors=[{"loc": ["body", "current_password"], "msg": "not correct"}])
         _check_new_password(req.body.new_password, "new_password")
-        activation.set_password(user, req.body.new_password)
+        activation.set_password(p.tenant, user, req.body.new_password)
         if req.body.end_other_sessions:
             tokens_store.revoke_all(p.tenant, p.user_id, keep=p.session_id, reason="password_changed")
         activation.send_password_changed(p.tenant, user)

@@ -1,6 +1,34 @@
-"""DynamoDB items of the messaging service (one main table, keys prefixed with the tenant id)."""
+"""DynamoDB items of the messaging service (one main table, keys prefixed with the tenant id).
+
+| item | pk | sk |
+|---|---|---|
+| child (copy of auth's: name) | `<t>#CHILD#<child>` | `CHILD` |
+| placement (copy of auth's) | `<t>#CHILD#<child>` | `PLACEMENT#<start>` |
+| (gsi1) placements of a group, for "children in a group on a day" | `<t>#GRPCHILDREN#<group>` | `<child>#<start>` |
+| (gsi2) placements at a location, for fan-out to its families | `<t>#LOCCHILDREN#<location>` | `<child>#<start>` |
+| family: a child's guardians (name, taking part or not) | `<t>#CHILD#<child>` | `FAMILY` |
+| group (copy of auth's: name, location) | `<t>#GRP#<group>` | `GROUP` |
+| staff member of a group (name, role) | `<t>#GRP#<group>` | `STAFF#<user>` |
+| the groups a staff member works in now | `<t>#USER#<user>` | `STAFFOF` |
+| the conversation of a child and a group (race-safe creation) | `<t>#CHILD#<child>` | `CONV#<group>` |
+| conversation (with its last message) | `<t>#CONV#<conv>` | `CONV` |
+| (gsi1) a group's inbox, newest activity first | `<t>#INBOX#<group>` | `<last msg ulid>#<conv>` |
+| (gsi2) a child's conversations, newest activity first | `<t>#CHILDCONV#<child>` | `<last msg ulid>#<conv>` |
+| message | `<t>#CONV#<conv>` | `MSG#<ulid>` |
+| read marker: how far a participant has read | `<t>#CONV#<conv>` | `READ#<user>` |
+| unread counter of a participant in a conversation | `<t>#UNREAD#<user>` | `CONV#<conv>` |
+| (gsi1, only while unread) a participant's unread conversations | `<t>#UNREADIN#<user>` | `<scope>#<ulid>#<conv>` |
+| a participant's unread total | `<t>#UNREAD#<user>` | `TOTAL` |
+
+`<scope>` is the group for a staff member's counter and the child for a guardian's, so the "unread"
+filter of a staff member's group inbox, of a parent's child, and the clean-up when someone stops taking
+part, are each one Query. Counters are maintained with every message and every "read" in the same
+transaction, so an unread count is one GetItem however long the history is.
+"""
 
 from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from portal_common.store import MainItem, table_meta
 
@@ -8,4 +36,124 @@ from portal_common.store import MainItem, table_meta
 class MessagingItem(MainItem):
     """Base of every item in the messaging service's main table."""
 
-    Meta = table_meta("messaging")
+    Meta = table_meta("messaging")  # type: ignore[assignment]  # a PynamoDB Meta built from the settings
+
+
+# -- copies of auth's directory facts (chalicelib/directory_copy.py) -----------------------------------
+class ChildCopyItem(MessagingItem):
+    """A child's name, kept from `auth.child.placed` / `auth.child.updated`."""
+
+    child_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class PlacementCopyItem(MessagingItem):
+    """A child's placement in a group over time: who may write where, and fan-out per group or location."""
+
+    child_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute(null=True)
+    as_of = UnicodeAttribute()
+
+
+class FamilyCopyItem(MessagingItem):
+    """A child's guardians: {user id: {"name", "active", "as_of"}}. One row, so the guardians of many
+    children are one BatchGetItem. `active` False: unlinked or access ended (kept as a tombstone, so an
+    older event never brings a guardian back). `version` makes concurrent handlers take turns."""
+
+    child_id = UnicodeAttribute()
+    guardians = JSONAttribute(default=dict)
+    version = NumberAttribute(default=0)
+
+
+class GroupCopyItem(MessagingItem):
+    """A group's name and location, kept from `auth.group.changed`."""
+
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class GroupStaffItem(MessagingItem):
+    """A staff member of a group: a participant in every conversation of the group."""
+
+    group_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="staff")
+    as_of = UnicodeAttribute()
+
+
+class StaffOfItem(MessagingItem):
+    """The groups a staff member works in now (`auth.staff.assigned` replaces the whole set)."""
+
+    user_id = UnicodeAttribute()
+    group_ids = JSONAttribute(default=list)
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="staff")
+    as_of = UnicodeAttribute()
+
+
+# -- conversations (chalicelib/conversations.py) ------------------------------------------------------
+class ConversationLookupItem(MessagingItem):
+    """Which conversation a child has with a group: written with the conversation, on condition it does
+    not exist yet, so two first messages at once still make one conversation."""
+
+    conversation_id = UnicodeAttribute()
+
+
+class ConversationItem(MessagingItem):
+    """A conversation about a child with the staff of a group. `last_message`: {"id", "text" (a preview),
+    "sent_at", "sender": {"id", "name", "role"}}; `last_message_id` guards concurrent sends."""
+
+    conversation_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    last_message = JSONAttribute(default=dict)
+    last_message_id = UnicodeAttribute()
+    last_at = UnicodeAttribute()
+    message_count = NumberAttribute(default=0)
+
+
+class MessageItem(MessagingItem):
+    """A message. `attachments`: [{"id", "file_name", "content_type", "size"}] (claimed with it)."""
+
+    message_id = UnicodeAttribute()
+    conversation_id = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute(default="")
+    sender_role = UnicodeAttribute()
+    text = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    attachments = JSONAttribute(default=list)
+
+
+class ReadMarkerItem(MessagingItem):
+    """How far a participant has read a conversation (the message id they read up to)."""
+
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    read_at = UnicodeAttribute()
+
+
+class UnreadItem(MessagingItem):
+    """A participant's unread messages in one conversation (indexed in gsi1 only while above 0)."""
+
+    conversation_id = UnicodeAttribute(null=True)
+    unread = NumberAttribute(null=True)
+
+
+class UnreadTotalItem(MessagingItem):
+    """A participant's unread messages in all conversations, and in how many conversations."""
+
+    total = NumberAttribute(null=True)
+    conversations = NumberAttribute(null=True)
