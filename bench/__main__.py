@@ -33,6 +33,9 @@ def main() -> None:
     from bench import exports_archive
 
     exports_archive.main()
+    from bench import retention_purge
+
+    retention_purge.main()
 
 
 if __name__ == "__main__":

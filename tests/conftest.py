@@ -23,7 +23,7 @@ from moto import mock_aws  # noqa: E402
 
 from portal_common import aws as _aws  # noqa: E402
 from portal_common import clock as _clock  # noqa: E402
-from portal_common import consumer, events, resources, settings  # noqa: E402
+from portal_common import resources, settings  # noqa: E402
 from portal_common import tokens as _tokens  # noqa: E402
 from portal_common.authz import Principal, Role  # noqa: E402
 from portal_common.testing.loader import LoadedService, load_all  # noqa: E402
@@ -63,19 +63,10 @@ def aws(services, clock):
 @pytest.fixture
 def bus(services, aws):
     """Deliver every published event to the services that consume its type, like SNS → SQS would."""
-    recording = events.RecordingBus()
+    from tests.bus_helpers import bus_where
 
-    def deliver(envelope: events.Envelope) -> None:
-        for svc in services.values():
-            app = svc.app
-            if envelope.type in app.consumed_event_types:
-                assert consumer.handle_one(app.inbox, envelope, app.event_handlers), (
-                    f"{svc.name} failed to handle {envelope.type}")
-
-    recording.subscribe(deliver)
-    previous = events.set_bus(recording)
-    yield recording
-    events.set_bus(previous)
+    with bus_where(services) as recording:
+        yield recording
 
 
 class TokenFactory:

@@ -124,4 +124,8 @@ CASES: dict[tuple[str, str, str], str] = {
                                    "test_exports_refuse_other_families_bad_periods_and_other_users")
        for method, path in (("POST", "/diary"), ("GET", "/"), ("GET", "/{export_id}"),
                             ("GET", "/{export_id}/download"))},
+    ("exports", "POST", "/personal-data"): ("tests/test_exports_personal_data.py::"
+                                            "test_refusals_one_at_a_time_unknown_fields_and_other_users"),
+    ("exports", "GET", "/purges"): ("tests/test_exports_purge.py::"
+                                    "test_every_confirmation_then_a_verification_round_then_an_audit_without_personal_data"),
 }

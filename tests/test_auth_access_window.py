@@ -102,14 +102,13 @@ def test_eight_weeks_and_a_day_after_the_contract_the_child_leaves_token_and_me_
     assert events(bus, "auth.guardian.access_ended") == [("child-liam", "user-parent3")]
     assert events(bus, "auth.child.retention_due") == [("child-liam",)]
     assert bus.of_type("auth.child.retention_due")[0].payload["access_until"] == "2027-01-22"
-    # A guardian with no children left still signs in and sees that nothing remains.
-    token = bearer(login(world, "parent3@demo.ouderportaal.nl").json["access_token"])
-    me = world.get("/auth/me", headers=token)
-    assert me.status_code == 200 and me.json["children"] == [] and me.json["role"] == "parent"
-    assert world.get("/auth/children/child-liam/consents", headers=token).status_code == 404
-    # Setting the same end again does not reopen the closed window, so nothing is published twice.
+    # A guardian with no children left goes with the child's data (auth's own purge of retention_due).
+    assert bus.of_type("auth.child.retention_due")[0].payload["guardian_ids"] == ["user-parent3"]
+    assert login(world, "parent3@demo.ouderportaal.nl").status_code == 401
+    assert world.get("/auth/me", headers=parent).status_code == 401
+    # The child is gone from the directory, so nothing can reopen its window and nothing is published twice.
     assert world.put("/auth/admin/children/child-liam/placements/2025-09-01", headers=callers(tokens)["admin"],
-                     json={"end": "2026-11-27"}).status_code == 200
+                     json={"end": "2026-11-27"}).status_code == 404
     assert job() == 0 and len(bus.of_type("auth.child.retention_due")) == 1
 
 
@@ -121,6 +120,7 @@ def test_a_guardian_keeps_their_other_children_and_every_guardian_of_the_child_i
     assert sorted(events(bus, "auth.guardian.access_ended")) == [("child-noor", "user-parent1"),
                                                                  ("child-noor", "user-parent2")]
     assert events(bus, "auth.child.retention_due") == [("child-noor",)]
+    assert bus.of_type("auth.child.retention_due")[0].payload["guardian_ids"] == []  # Daan is still in care
     for email in ("parent1@demo.ouderportaal.nl", "parent2@demo.ouderportaal.nl"):
         token = login(world, email).json["access_token"]
         assert token_lib.get_verifier().verify(token).children == {"child-daan"}

@@ -112,7 +112,7 @@ def test_a_large_archive_is_built_in_resumable_steps_and_parts(world, staff, par
     _history(world, staff, parent, timeline)
     lib = timeline.lib
     monkeypatch.setattr(lib.archive, "STEP_SECONDS", 0.0)  # every step writes one entry, then hands over
-    monkeypatch.setattr(lib.zipstream, "PART_SIZE", 4 * 1024)
+    monkeypatch.setattr(lib.archive.zipstream, "PART_SIZE", 4 * 1024)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1)
     steps = []
     real = lib.archive.run_step
@@ -205,6 +205,8 @@ def test_late_or_repeated_news_from_the_timeline_never_moves_an_export_backwards
 def test_the_periods_follow_auths_placements(world, parent, exports):
     """`auth.child.placed`, `auth.child.updated` and `auth.placement.changed` keep the exports' copy."""
     handlers = exports.module.app.event_handlers
+    copy = exports.lib.directory_copy
+    assert [p.start for p in copy.placements("demo", "child-noor")] == ["2025-09-01"]  # from "auth.child.placed"
     moved = events.make_event(exports_payload("auth.placement.changed", child_id="child-noor", group_id="grp-rupsen",
                                               location_id="loc-zonnebloem", start="2026-11-10", end=None,
                                               previous_start="2025-09-01"), tenant="demo", source="auth")
@@ -216,7 +218,7 @@ def test_the_periods_follow_auths_placements(world, parent, exports):
                                                 birth_date="2024-03-14"), tenant="demo", source="auth")
     handlers["auth.child.updated"](renamed)
     assert exports.lib.directory_copy.child_name("demo", "child-noor") == "Noor Bakker"
-    assert "auth.child.placed" in handlers
+    assert [p.start for p in exports.lib.directory_copy.placements("demo", "child-noor")] == ["2026-11-10"]
 
 
 def exports_payload(kind: str, **values):

@@ -260,9 +260,12 @@ def test_buckets_are_private_encrypted_and_tls_only(templates):
         assert len(props["PublicAccessBlockConfiguration"]) == 4
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-        rule, temporary = props["LifecycleConfiguration"]["Rules"]
+        rule, temporary, *expiring = props["LifecycleConfiguration"]["Rules"]
         assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
         assert temporary["Prefix"] == "tmp/" and temporary["ExpirationInDays"] == 1
+        days = {r["Prefix"]: r["ExpirationInDays"] for r in expiring}
+        # Archives and personal-data parts expire by rule too, should the hourly job or a message be lost.
+        assert days == ({"diary/": 8, "personal-data/": 8, "personal/": 2} if svc == "exports" else {}), svc
         policies = [p for p in _of_type(templates[svc], "AWS::S3::BucketPolicy").values()
                     if p["Properties"]["Bucket"] == {"Ref": lid}]
         assert len(policies) == 1
@@ -284,14 +287,17 @@ def test_the_role_is_scoped_to_the_services_own_resources(templates):
         assert "ses:SendEmail" in by_sid["SendMail"]["Action"]
         if _of_type(t, "AWS::S3::Bucket"):
             assert "s3:PutObject" in by_sid["OwnBucketObjects"]["Action"]
-        # Another service's bucket: only putting files under the agreed prefix (the diary archives).
-        if svc == "timeline":
+        # Another service's bucket: only putting files under the agreed prefixes (the diary archives, the
+        # parts of personal-data exports); the exports service owns the bucket, the packaging's test
+        # service has none.
+        archives = f"arn:${{AWS::Partition}}:s3:::{STAGE}-ouderportaal-exports-archives"
+        if svc not in ("auth", "timeline", "messaging", "planning"):
+            assert "DeliverInto" not in by_sid
+        else:
             box = by_sid["DeliverInto"]
             assert box["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
-            assert box["Resource"] == [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{STAGE}-ouderportaal-exports"
-                                                   "-archives/diary/*"}]
-        else:
-            assert "DeliverInto" not in by_sid
+            prefixes = ["diary/", "personal/"] if svc == "timeline" else ["personal/"]
+            assert box["Resource"] == [{"Fn::Sub": f"{archives}/{prefix}*"} for prefix in prefixes]
         # Mobile push: auth registers devices, messaging's notifications publish to them; nobody else.
         assert ("RegisterDevices" in by_sid) == (svc == "auth")
         assert ("PushToDevices" in by_sid) == (svc == "messaging")

@@ -19,7 +19,7 @@ def timeline(services):
     return services["timeline"]
 
 
-def _request(bus, export_id: str, exports) -> events.Envelope:
+def _request(export_id: str, exports) -> events.Envelope:
     jobs = exports.lib.jobs
     payload = exports.lib.events.DiaryExportRequested(
         export_id=export_id, child_id="child-noor", start=PERIOD["from"], end=PERIOD["to"],
@@ -40,7 +40,7 @@ def test_consent_at_the_moment_of_the_export_decides_what_goes_in(world, staff, 
     consent(world, "parent4@demo.ouderportaal.nl", "child-yara", photos=False)  # the shared photo goes
     handle = timeline.module.app.event_handlers["exports.diary.requested"]
     export_id = "exp-" + "0" * 26
-    envelope = _request(bus, export_id, exports)
+    envelope = _request(export_id, exports)
     handle(envelope)
     names = _names(exports, export_id)
     jpegs = [n for n in names if n.endswith(".jpg")]
@@ -71,7 +71,7 @@ def test_without_diary_consent_only_photos_go_in_and_the_purge_takes_the_archive
     export_id = "exp-" + "1" * 26
     monkeypatch.setattr(timeline.lib.archive, "STEP_SECONDS", 0.0)
     monkeypatch.setattr(timeline.lib.archive, "run_step", lambda *a, **k: False)  # stop after the start
-    timeline.module.app.event_handlers["exports.diary.requested"](_request(None, export_id, exports))
+    timeline.module.app.event_handlers["exports.diary.requested"](_request(export_id, exports))
     purge = timeline.lib.purge
     assert [x for x in purge.verify("demo", "child-noor", []) if "archives" in x]  # state waits in tmp/
     monkeypatch.undo()

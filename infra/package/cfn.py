@@ -129,6 +129,20 @@ def queue_resources(queue: dict[str, Any], stage: str, *, max_receive_count: int
 
 
 # -- S3 ------------------------------------------------------------------------------------------
+# Objects that expire by prefix in a bucket (by the bucket's logical name), beyond `tmp/`. The exports
+# service deletes archives after 7 days and parts once packed; these rules are the backstop if a job or a
+# message was lost, so nothing personal outlives its purpose however the code failed.
+PREFIX_EXPIRY: dict[str, tuple[tuple[str, int], ...]] = {
+    "archives": (("diary/", 8), ("personal-data/", 8), ("personal/", 2)),
+}
+
+
+def _expiry_rules(name: str) -> list[dict[str, Any]]:
+    prefixes = PREFIX_EXPIRY.get(name.rsplit("-", 1)[-1], ())
+    return [{"Id": f"expire-{prefix.strip('/')}", "Status": "Enabled", "Prefix": prefix, "ExpirationInDays": days}
+            for prefix, days in prefixes]
+
+
 def bucket_resources(name: str, lid: str) -> dict[str, dict[str, Any]]:
     bucket = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
               "Properties": {
@@ -144,7 +158,8 @@ def bucket_resources(name: str, lid: str) -> dict[str, dict[str, Any]]:
                       "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}, {
                       # Rendered downloads (a diary report as HTML, ...) are served once through a
                       # short link and are never the only copy of anything.
-                      "Id": "expire-temporary-objects", "Status": "Enabled", "Prefix": "tmp/", "ExpirationInDays": 1}]},
+                      "Id": "expire-temporary-objects", "Status": "Enabled", "Prefix": "tmp/", "ExpirationInDays": 1},
+                      *_expiry_rules(name)]},
                   # Browsers upload (presigned POST forms) and download with presigned URLs straight to S3
                   # (never through Lambda).
                   "CorsConfiguration": {"CorsRules": [{

@@ -11,6 +11,8 @@ from chalicelib import (
     contract_copy,
     notify,
     passwords,
+    personal_data,
+    purge,
     retention,
     routes_account,
     routes_admin,
@@ -18,14 +20,21 @@ from chalicelib import (
     routes_session,
 )
 from chalicelib.directory import Directory
+from chalicelib.events import ChildPurged, PersonalDataDelivered
 from chalicelib.store import AuthItem
+from portal_common.retention import personal_data_handlers, purge_handlers
 from portal_common.service import PortalApp
 
-app = PortalApp("auth", tables=[AuthItem], push="register")  # devices get SNS platform endpoints
+# Devices get SNS platform endpoints; a personal-data export's part goes into the exports drop box.
+app = PortalApp("auth", tables=[AuthItem], push="register", delivers_into=[("exports", "archives", "personal/")])
 outbox = app.publishes()
 directory = Directory(outbox)
-# Planning's contracts set the access window; absences and documents are mailed to guardians (transactional).
-app.consume({**contract_copy.HANDLERS, **notify.HANDLERS})
+# Planning's contracts set the access window; absences and documents are mailed to guardians (transactional);
+# retention purges the child's directory data and the accounts it leaves without children; exports ask for
+# a user's personal data.
+app.consume({**contract_copy.HANDLERS, **notify.HANDLERS,
+             **purge_handlers("auth", outbox, purge.purge, ChildPurged),
+             **personal_data_handlers("auth", outbox, personal_data.write, PersonalDataDelivered)})
 routes_session.register(app, directory)
 routes_account.register(app, directory)
 routes_admin.register(app, directory)

@@ -9,26 +9,35 @@ from chalicelib import (
     attachments,
     conversations,
     directory_copy,
+    events,
     locations,
     notifications,
+    personal_data,
     publications,
+    purge,
     routes_conversations,
     routes_publications,
     user_copy,
 )
 from chalicelib.store import MessagingItem
-from portal_common import clock
+from portal_common import clock, retention
 from portal_common.consumer import combine
 from portal_common.service import PortalApp
 
-app = PortalApp("messaging", tables=[MessagingItem], buckets=[attachments.BUCKET], push="send")
+SERVICE = "messaging"
+# Its part of a personal-data export goes into the exports service's drop box (put only).
+app = PortalApp(SERVICE, tables=[MessagingItem], buckets=[attachments.BUCKET], push="send",
+                delivers_into=[("exports", "archives", "personal/")])
 outbox = app.publishes()
 # Names, placements, families, groups and their staff: who takes part in which conversation. Then,
 # for someone who stops taking part (unlinked, access ended, left a group), their unread counters go.
 # A location's name, address, contact details and team: its page.
 # Users' contact details, notification settings and devices; then every event someone is notified of.
-app.consume(combine(directory_copy.HANDLERS, conversations.HANDLERS, locations.HANDLERS, user_copy.HANDLERS,
-                    notifications.HANDLERS))
+# Retention: a child's purge (and its re-asks), and its part of a guardian's personal-data export.
+app.consume({**combine(directory_copy.HANDLERS, conversations.HANDLERS, locations.HANDLERS, user_copy.HANDLERS,
+                       notifications.HANDLERS),
+             **retention.purge_handlers(SERVICE, outbox, purge.purge, events.ChildPurged),
+             **retention.personal_data_handlers(SERVICE, outbox, personal_data.write, events.PersonalDataDelivered)})
 routes_conversations.register(app)
 routes_publications.register(app)
 

@@ -15,8 +15,11 @@ from chalicelib import (
     directory_copy,
     events,
     families,
+    fiscal,
     ledger,
     opening_days,
+    personal_data,
+    purge,
     requests,
     routes_absences,
     routes_admin,
@@ -30,15 +33,19 @@ from chalicelib import (
     swap_rules,
 )
 from chalicelib.store import PlanningItem, TenantItem
-from portal_common import clock
+from portal_common import clock, retention
 from portal_common.consumer import combine
 from portal_common.outbox import Changes
 from portal_common.service import PortalApp
 
-app = PortalApp("planning", tables=[PlanningItem], buckets=["documents"])
+app = PortalApp("planning", tables=[PlanningItem], buckets=["documents"],
+                delivers_into=[("exports", "archives", "personal/")])  # personal-data parts (personal_data.py)
 outbox = app.publishes()
 app.consume(combine(directory_copy.HANDLERS, absences.HANDLERS, calendar_feed.HANDLERS, families.HANDLERS,
-                    {"planning.billing_run.requested": routes_billing.on_run_requested(outbox)}))
+                    {"planning.billing_run.requested": routes_billing.on_run_requested(outbox)},
+                    retention.purge_handlers("planning", outbox, purge.purge, events.ChildPurged),
+                    retention.personal_data_handlers("planning", outbox, personal_data.write,
+                                                     events.PersonalDataDelivered)))
 routes_calendar.register(app)
 routes_admin.register(app, outbox)
 routes_absences.register(app, outbox)
@@ -49,7 +56,7 @@ routes_flex.register(app, outbox)
 routes_documents.register(app)
 routes_billing.register(app, outbox)
 # The demo seeding and the tests reach the rules through the app module.
-__all__ = ["app", "care", "contracts", "directory_copy", "ledger", "opening_days", "requests", "swap_rules"]
+__all__ = ["app", "care", "contracts", "directory_copy", "fiscal", "ledger", "opening_days", "requests", "swap_rules"]
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="expire_swap_hours")
@@ -80,3 +87,10 @@ def monthly_billing(event: object) -> int:
         ch.commit()
         started += 1
     return started
+
+
+@app.schedule(Cron(15, 3, "*", "*", "?", "*"), name="expire_fiscal_documents")
+def expire_fiscal_documents(event: object) -> int:
+    """Daily (03:15 UTC): invoices and annual statements kept for the fiscal retention after their child's
+    purge are deleted, PDFs included, once their day has come (`fiscal.py`); safe when runs overlap."""
+    return fiscal.expire_due(clock.today())

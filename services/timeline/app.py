@@ -3,16 +3,34 @@
 Thin by design: parse, authorize, call `chalicelib`, map. Rules live in `chalicelib/`.
 """
 
-from chalicelib import archive, directory_copy, purge, routes_diary, routes_feed, routes_uploads, uploads
+from chalicelib import (
+    archive,
+    directory_copy,
+    events,
+    personal_data,
+    purge,
+    routes_diary,
+    routes_feed,
+    routes_uploads,
+    uploads,
+)
 from chalicelib.store import TimelineItem
+from portal_common import retention
 from portal_common.service import PortalApp
 
+# Into the exports drop box (put only): diary archives (archive.py) and personal-data parts (personal_data.py).
 app = PortalApp("timeline", tables=[TimelineItem], buckets=[uploads.UPLOADS, uploads.PHOTOS],
-                delivers_into=[("exports", "archives", "diary/")])  # diary archives (archive.py)
+                delivers_into=[("exports", "archives", "diary/"), ("exports", "archives", "personal/")])
 outbox = app.publishes()
-# Consents, placements, names and groups: who may be shown, and which group a child was in on a day;
-# the purge of a child whose guardians' access has ended; and the diary archives the exports service asks for.
-app.consume({**directory_copy.HANDLERS, **purge.HANDLERS, **archive.handlers(outbox)})
+archives = archive.handlers(outbox)
+# Consents, placements, names and groups: who may be shown, and which group a child was in on a day; people's
+# names (personal-data exports); the diary archives the exports service asks for (noted in the child's
+# partition for its purge); the purge of a child whose guardians' access has ended; personal-data exports.
+app.consume({**directory_copy.HANDLERS, **personal_data.HANDLERS, **archives,
+             "exports.diary.requested": purge.remembering_archives(archives["exports.diary.requested"]),
+             **retention.purge_handlers("timeline", outbox, purge.purge, events.ChildPurged),
+             **retention.personal_data_handlers("timeline", outbox, personal_data.write,
+                                                events.PersonalDataDelivered)})
 routes_uploads.register(app)
 routes_feed.register(app)
 routes_diary.register(app)

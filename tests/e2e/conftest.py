@@ -49,6 +49,14 @@ class StackProcess:
     def output(self) -> str:
         return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
 
+    def wait_for_demo(self, seconds: float = 90.0) -> None:
+        """The demo's photos, reports and messages are seeded in the background after start-up (through the
+        queues): its last line is "demo messaging: ...". Tests that build on the demo wait for it."""
+        deadline = time.monotonic() + seconds
+        while "demo messaging" not in self.output():
+            assert time.monotonic() < deadline, self.output()[-3000:]
+            time.sleep(0.2)
+
     def errors(self) -> str:
         return self.err_path.read_text(errors="replace")[-4000:] if self.err_path.exists() else ""
 

@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from tests.e2e.test_local_stack_notifications import _eventually
-from tests.e2e.test_local_stack_timeline import _wait_for_demo
 from tests.e2e.test_local_stack_uploads import _headers
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_parent_downloads_the_diary_from_the_link_in_the_email(stack):
     base = stack.base_url
-    _wait_for_demo(stack)  # the demo's photos and reports
+    stack.wait_for_demo()  # the demo's photos and reports
     sanne = _headers(base, "parent1@demo.ouderportaal.nl")
     today = date.fromisoformat(requests.get(f"{base}/dev/clock", timeout=10).json()["now"][:10])
     asked = requests.post(f"{base}/exports/diary", headers=sanne, timeout=10, json={

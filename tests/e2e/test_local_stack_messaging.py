@@ -6,7 +6,6 @@ download the PDF; the demo's location page, news and conversations are there for
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
@@ -17,16 +16,9 @@ from tests.e2e.test_local_stack_uploads import _headers
 pytestmark = pytest.mark.e2e
 
 
-def _wait_for_demo(stack, seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while "demo messaging:" not in stack.output():
-        assert time.monotonic() < deadline, stack.output()[-3000:]
-        time.sleep(0.2)
-
-
 def test_staff_see_the_message_unread_answer_and_the_parent_reads_the_answer(stack):
     base = stack.base_url
-    _wait_for_demo(stack)
+    stack.wait_for_demo()
     fatima, ilse = _headers(base, "parent4@demo.ouderportaal.nl"), _headers(base, "staff1@demo.ouderportaal.nl")
     before = requests.get(f"{base}/messaging/unread", headers=ilse, timeout=10).json()["total"]
     started = requests.post(f"{base}/messaging/conversations", headers=fatima, timeout=10,
@@ -56,7 +48,7 @@ def test_staff_see_the_message_unread_answer_and_the_parent_reads_the_answer(sta
 
 def test_a_managers_news_with_a_pdf_reaches_the_locations_parents(stack):
     base = stack.base_url
-    _wait_for_demo(stack)
+    stack.wait_for_demo()
     manager = _headers(base, "manager@demo.ouderportaal.nl")
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
           b"trailer<</Root 1 0 R>>\n%%EOF\n"

@@ -45,6 +45,7 @@ def _pushes(base: str, user_id: str) -> list[str]:
 
 def test_a_parent_finds_the_staffs_answer_in_the_dev_mailbox_and_on_her_phone(stack):
     base = stack.base_url
+    stack.wait_for_demo()
     sanne, ilse = _headers(base, "parent1@demo.ouderportaal.nl"), _headers(base, "staff1@demo.ouderportaal.nl")
     device = requests.post(f"{base}/auth/me/devices", headers=sanne, json={"platform": "fcm", "token": "e2e-phone-1"},
                            timeout=10)
@@ -53,10 +54,10 @@ def test_a_parent_finds_the_staffs_answer_in_the_dev_mailbox_and_on_her_phone(st
     while True:  # the demo's directory reaches messaging's copies through the queues after start-up
         started = requests.post(f"{base}/messaging/conversations", headers=sanne, timeout=10,
                                 json={"child_id": "child-noor", "text": "Mag Noor morgen later komen?"})
-        if started.status_code != 422 or time.monotonic() > deadline:
+        if started.status_code not in (404, 422) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert started.status_code == 201, started.text
+    assert started.status_code in (200, 201), started.text  # the demo may have started it already
     answered = requests.post(f"{base}/messaging/conversations/{started.json()['id']}/messages", headers=ilse,
                              json={"text": "Ja hoor, tot morgen!"}, timeout=10)
     assert answered.status_code == 201, answered.text
@@ -74,6 +75,7 @@ def test_a_parent_finds_the_staffs_answer_in_the_dev_mailbox_and_on_her_phone(st
 
 def test_a_managers_news_reaches_the_locations_parents_not_the_staff(stack):
     base = stack.base_url
+    stack.wait_for_demo()
     emma, ilse = _headers(base, "parent3@demo.ouderportaal.nl"), _headers(base, "staff1@demo.ouderportaal.nl")
     for who, token in ((emma, "e2e-phone-emma"), (ilse, "e2e-phone-ilse")):
         assert requests.post(f"{base}/auth/me/devices", headers=who, json={"platform": "apns", "token": token},

@@ -18,14 +18,6 @@ from tests.e2e.test_local_stack_uploads import NOOR, _headers, _settled, _upload
 pytestmark = pytest.mark.e2e
 
 
-def _wait_for_demo(stack, seconds: float = 90.0) -> None:
-    """The demo's photos and reports are seeded in the background after start-up: let that finish first."""
-    deadline = time.monotonic() + seconds
-    while "demo photos:" not in stack.output():
-        assert time.monotonic() < deadline, stack.output()
-        time.sleep(0.2)
-
-
 def _upload_published(base: str, staff: dict[str, str], child_ids: list[str]) -> str:
     upload_id = _upload(base, staff, child_ids)
     state = _settled(base, staff, upload_id)
@@ -41,7 +33,7 @@ def _feed(base: str, headers: dict[str, str]) -> dict[str, dict]:
 
 def test_staff_publish_the_right_parents_see_it_and_a_withdrawn_consent_hides_it(stack):
     base = stack.base_url
-    _wait_for_demo(stack)
+    stack.wait_for_demo()
     staff = _headers(base, "staff1@demo.ouderportaal.nl")
     noor_photo = _upload_published(base, staff, [NOOR])
     group_photo = _upload_published(base, staff, [])

@@ -126,6 +126,7 @@ ACTIONS: dict[str, Action] = _catalogue(
     A("child.export.create", R.CHILD, PARENT_ONLY, "export a child's diary"),
     A("export.read", R.SELF, ALL_ROLES, "follow and download one's own exports"),
     A("me.personal_data.export", R.SELF, ALL_ROLES, "export one's personal data"),
+    A("retention.audit.read", R.TENANT, frozenset({Role.ADMIN}), "read the audit of retention purges"),
 )
 
 

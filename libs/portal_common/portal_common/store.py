@@ -7,7 +7,9 @@ so no query can cross tenants by construction.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -98,6 +100,39 @@ _connections_lock = threading.RLock()
 
 
 TTL_ATTRIBUTE = "expires_at"
+
+
+def modify_versioned(model: Any, pk: str, sk: str, change: Any, *, fresh: Any, attempts: int = 8) -> None:
+    """Read one row (consistently), let `change(row)` edit it in place (False: nothing to do), and write it
+    back on condition its `version` is still the one read, retrying when a concurrent writer came first.
+    `fresh()` makes the row when there is none yet. For copies several events edit at once (one row per
+    family or user, so a fan-out reads them in batches)."""
+    from pynamodb.exceptions import PutError
+
+    for attempt in range(attempts):
+        try:
+            found = model.get(pk, sk, consistent_read=True)
+        except model.DoesNotExist:
+            found = None
+        row = found if found is not None else fresh()
+        version = int(found.version or 0) if found is not None else 0
+        if not change(row):
+            return
+        row.version = version + 1
+        try:
+            row.save(condition=model.pk.does_not_exist() if found is None else model.version == version)
+            return
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            backoff(attempt)
+    raise RuntimeError(f"{model.__name__} {pk}/{sk} stayed busy")  # the event is retried
+
+
+def backoff(attempt: int) -> None:
+    """Wait before retrying a write that lost a condition to a concurrent one: random (so the retries of
+    two writers part), growing with the attempt, at most ~0.3 s."""
+    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # jitter, not a secret
 
 
 def is_live(item: Any, now_epoch: float) -> bool:

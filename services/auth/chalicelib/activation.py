@@ -110,9 +110,10 @@ def set_password(tenant: str, user: UserItem, password: str) -> None:
     if user.status == "active":
         user.update(actions=actions)
         return
+    now = clock.now().isoformat()
     ch = Changes(OUTBOX, tenant, "auth")
-    ch.update(user, actions=actions)
-    user.status = "active"
+    ch.update(user, actions=[*actions, UserItem.activated_at.set(now)])
+    user.status, user.activated_at = "active", now
     ch.emit(directory.user_changed(user))
     ch.commit()
 
@@ -123,6 +124,12 @@ def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | Non
     if used is None:
         return None
     tenant, user_id = used
-    user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+    try:
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+    except UserItem.DoesNotExist:
+        # The account was removed with its last child's data (retention). The purge deletes its links too,
+        # but one issued before token rows were indexed by user is found by hash only and waits for its
+        # TTL: meanwhile it is refused like a used one.
+        return None
     set_password(tenant, user, password)
     return tenant, user

@@ -184,7 +184,7 @@ class Directory:
         user = UserItem(store.key(tenant, "USER", user_id), "USER", user_id=user_id, email=email, name=name,
                         role=role, language=language, password_hash=password_hash,
                         status="active" if password_hash else "invited", groups=groups or None,
-                        locations=locations or None, is_demo=is_demo,
+                        locations=locations or None, is_demo=is_demo, created_at=clock.now().isoformat(),
                         gsi1pk=store.key(tenant, "EMAIL", email), gsi1sk="USER",
                         gsi2pk=store.key(tenant, "USERS"), gsi2sk=f"{role}#{user_id}")
         ch.save(user, UserItem.pk.does_not_exist())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "auth"
@@ -109,10 +110,14 @@ class GuardianAccessEnded(EventPayload):
 
 @event_type("auth.child.retention_due", owner=OWNER)
 class ChildRetentionDue(EventPayload):
-    """Every guardian's access to the child has ended: services delete the child's data."""
+    """Every guardian's access to the child has ended: services delete the child's data.
+
+    `guardian_ids`: the child's guardians who have no child with an open access window left; their
+    accounts and personal data go too."""
 
     child_id: str
     access_until: str
+    guardian_ids: list[str] = []
 
 
 @event_type("auth.location.changed", owner=OWNER)
@@ -168,6 +173,20 @@ class OrganisationChanged(EventPayload):
     domain: str
 
 
+@event_type("auth.child.purged", owner=OWNER)
+class ChildPurged(retention.ChildPurged):
+    """Auth deleted the child's directory data (child, placements, guardian links, consents, contract copies,
+    access window) and the accounts of the guardians left without children (user, e-mail claim, sessions,
+    settings, devices and their push endpoints), and its check found what `left` says."""
+
+
+@event_type("auth.personal_data.delivered", owner=OWNER)
+class PersonalDataDelivered(retention.PersonalDataDelivered):
+    """Auth's part of a personal-data export (profile, children, notification settings, devices, sessions)
+    is in the exports drop box."""
+
+
 PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned, PlacementChanged, GuardianUnlinked, GroupChanged,
              ConsentsChanged, NotificationSettingsChanged, DeviceRegistered, GuardianAccessEnded,
-             ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved, UserChanged, OrganisationChanged)
+             ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved, UserChanged, OrganisationChanged,
+             ChildPurged, PersonalDataDelivered)

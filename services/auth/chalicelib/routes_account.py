@@ -13,6 +13,7 @@ import hashlib
 import logging
 
 from chalicelib import events as auth_events
+from chalicelib import me
 from chalicelib.api import (
     DEFAULT_NOTIFICATIONS,
     NOTIFICATION_TYPES,
@@ -73,6 +74,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   summary="Change notification settings; types left out keep their value")
     def put_settings(req: Req) -> NotificationSettingsOut:
         p = req.principal
+        me.account_of(p)  # a token outliving its account (removed at retention) writes no row
         merged = current_settings(p.tenant, p.user_id)
         for kind in NOTIFICATION_TYPES:
             channels = getattr(req.body, kind)
@@ -88,6 +90,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   status=201, summary="Register this device for push notifications")
     def register_device(req: Req) -> DeviceOut:
         p = req.principal
+        me.account_of(p)  # a token outliving its account (removed at retention) registers no device
         device_id = device_id_of(req.body.platform, req.body.token)
         endpoint_arn = push_endpoint(req.body.platform, req.body.token, p.user_id)
         ch = directory.changes(p.tenant)

@@ -13,8 +13,8 @@
 | contract copy (planning's contracts: the access window) | `<t>#CHILD#<id>` | `CONTRACT#<contract>` | | |
 | e-mail address claim (one account per address and tenant) | `<t>#EMAIL#<email>` | `CLAIM` | | |
 | session (refresh-token family) | `_SESSION#<family>` | `_` | `<t>#USER#<user>` / `SESSION#<family>` | |
-| used refresh token | `_REFRESH_USED#<sha256>` | `_` | | |
-| one-time token (activation, reset) | `_ONETIME#<sha256>` | `_` | | |
+| used refresh token | `_REFRESH_USED#<sha256>` | `_` | `<t>#USER#<user>` / `REFRESH_USED#<sha256>` | |
+| one-time token (activation, reset) | `_ONETIME#<sha256>` | `_` | `<t>#USER#<user>` / `ONETIME#<sha256>` | |
 | activation mail due | `<t>#USER#<id>` | `ACTIVATION` | `_ACTIVATION_DUE` / `<due instant>#<t>#<user>` | |
 | throttle window | `_THROTTLE#<scope>#<sha256 key>` | `<window start>` | | |
 | consents (current) | `<t>#CHILD#<id>` | `CONSENT` | | |
@@ -27,7 +27,9 @@ System rows start with `_` (never a tenant id): they are found before any tenant
 sign-in domain, a refresh token, a link from an e-mail) or are per-process machinery (throttles, the
 activation schedule). Each carries its tenant as an attribute where it has one.
 Guardian links carry the child's current groups, locations and the end of the parent's access
-window, so building a parent's token needs one Query.
+window, so building a parent's token needs one Query. Everything of an account that is not in its own
+partition is in gsi1 under `<t>#USER#<user>` (links, sessions, token rows), so removing the account
+(`purge.py`) finds it all with one Query of the index.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class UserItem(AuthItem):
     groups = UnicodeSetAttribute(null=True)      # staff: the groups they work in
     locations = UnicodeSetAttribute(null=True)   # manager: the locations they run
     is_demo = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute(null=True)     # accounts made before these were kept have none
+    activated_at = UnicodeAttribute(null=True)
 
 
 class ContractCopyItem(AuthItem):

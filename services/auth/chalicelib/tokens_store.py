@@ -4,6 +4,8 @@ A refresh token is `<family>.<secret>`; only its SHA-256 is stored. Each use rot
 current hash changes and the used one is remembered until the family expires. Presenting a token that
 was already used revokes the whole family (someone copied it). One-time tokens carry 256 bits, are
 stored hashed, and are consumed by one conditional write, so they work once and never after expiry.
+Sessions and token rows are also indexed under their account (gsi1 `<t>#USER#<user>`), so removing an
+account at the end of retention finds them all.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def _family_of(token: str) -> str:
     return family
 
 
-def _live(session: SessionItem) -> bool:
+def live(session: SessionItem) -> bool:
+    """Not revoked, used within the idle time, and within the lifetime of a sign-in."""
     now = clock.utcnow()
     created = datetime.fromisoformat(session.created_at)
     return (not session.revoked and (session.expires_at or 0) > now.timestamp()
@@ -79,7 +82,7 @@ def rotate(token: str) -> tuple[SessionItem, str]:
             revoke(family, "reuse")
             raise InvalidRefreshToken("reused")
         raise InvalidRefreshToken("unknown")
-    if not _live(session):
+    if not live(session):
         raise InvalidRefreshToken("expired")
     new_token = f"{family}.{ids.random_token(32)}"
     now = clock.now().isoformat()
@@ -92,7 +95,9 @@ def rotate(token: str) -> tuple[SessionItem, str]:
                 SessionItem.expires_at.set(_epoch(REFRESH_IDLE)),
             ], condition=(SessionItem.current_hash == presented) & (SessionItem.revoked == False))  # noqa: E712
             tx.save(UsedRefreshItem(f"_REFRESH_USED#{presented}", "_", family=family,
-                                    expires_at=_epoch(FAMILY_LIFETIME)))
+                                    expires_at=_epoch(FAMILY_LIFETIME),
+                                    gsi1pk=store.key(session.tenant, "USER", session.user_id),
+                                    gsi1sk=f"REFRESH_USED#{presented}"))
     except TransactWriteError:
         # Another request rotated the same token first: this one is a reuse.
         revoke(family, "reuse")
@@ -150,7 +155,8 @@ def is_revoked(family: str) -> bool:
 def issue_one_time(kind: str, tenant: str, user_id: str, ttl: timedelta) -> str:
     token = ids.random_token(32)
     OneTimeTokenItem(f"_ONETIME#{digest(token)}", "_", kind=kind, tenant=tenant, user_id=user_id,
-                     expires_at=_epoch(ttl)).save()
+                     expires_at=_epoch(ttl), gsi1pk=store.key(tenant, "USER", user_id),
+                     gsi1sk=f"ONETIME#{digest(token)}").save()
     return token
 
 

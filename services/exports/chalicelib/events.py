@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "exports"
@@ -33,4 +34,48 @@ class ExportReady(EventPayload):
     available_until: str
 
 
-PUBLISHES = (DiaryExportRequested, ExportReady)
+@event_type("exports.personal_data.requested", owner=OWNER)
+class PersonalDataRequested(EventPayload):
+    """Every service writes what it holds of the user and their children into `bucket`/`prefix<service>/`
+    (the drop box) and answers `<service>.personal_data.delivered` (see portal_common.retention)."""
+
+    export_id: str
+    user_id: str
+    child_ids: list[str]
+    language: str
+    bucket: str
+    prefix: str
+
+
+@event_type("exports.personal_data.continue", owner=OWNER)
+class PersonalDataContinue(EventPayload):
+    """The next step of packing a personal-data export's parts into its ZIP (to this service itself)."""
+
+    export_id: str
+    step: int
+
+
+@event_type("exports.purge.requested", owner=OWNER)
+class PurgeRequested(EventPayload):
+    """The named services purge the child again: a confirmation was missing, or this is a verification
+    round (the purge repeated must find nothing left). Same fields as `auth.child.retention_due`."""
+
+    child_id: str
+    access_until: str
+    guardian_ids: list[str]
+    services: list[str]
+    round: int
+
+
+@event_type("exports.child.purged", owner=OWNER)
+class ChildPurged(retention.ChildPurged):
+    """The exports service deleted the child's exports and copies (and the removed guardians' exports)."""
+
+
+@event_type("exports.personal_data.delivered", owner=OWNER)
+class PersonalDataDelivered(retention.PersonalDataDelivered):
+    """The exports service's part of a personal-data export (the user's exports) is in place."""
+
+
+PUBLISHES = (DiaryExportRequested, ExportReady, PersonalDataRequested, PersonalDataContinue, PurgeRequested,
+             ChildPurged, PersonalDataDelivered)

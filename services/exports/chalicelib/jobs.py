@@ -22,8 +22,8 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import directory_copy, events
-from chalicelib.store import ExportItem
-from portal_common import aws, clock, errors, ids, store
+from chalicelib.store import ChildExportItem, ExportItem
+from portal_common import aws, clock, errors, files, ids, store
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
@@ -41,7 +41,7 @@ def bucket() -> str:
     return get_settings().bucket_name("exports", ARCHIVES)
 
 
-def _key(tenant: str, export_id: str) -> tuple[str, str]:
+def key(tenant: str, export_id: str) -> tuple[str, str]:
     return store.key(tenant, "EXPORT", export_id), "EXPORT"
 
 
@@ -49,7 +49,7 @@ def get(tenant: str, export_id: str) -> ExportItem | None:
     if not re.fullmatch(r"exp-[a-z0-9]{26}", export_id):
         return None
     try:
-        return ExportItem.get(*_key(tenant, export_id), consistent_read=True)
+        return ExportItem.get(*key(tenant, export_id), consistent_read=True)
     except ExportItem.DoesNotExist:
         return None
 
@@ -61,10 +61,6 @@ def status_of(item: ExportItem) -> str:
     if item.status in ACTIVE and datetime.fromisoformat(item.created_at) + STALLED_AFTER < now:
         return "failed"  # never finished: the guardian may ask again
     return str(item.status)
-
-
-def _slug(name: str) -> str:
-    return "-".join("".join(c.lower() if c.isascii() and c.isalnum() else " " for c in name).split()) or "kind"
 
 
 def check_period(tenant: str, child_id: str, start: date, end: date) -> None:
@@ -98,15 +94,17 @@ def request_diary(outbox: Outbox, tenant: str, user_id: str, language: str, *, c
     export_id = f"exp-{ids.new_id().lower()}"
     now = clock.now()
     name = directory_copy.child_name(tenant, child_id) or "kind"
-    file_name = f"dagboek-{_slug(name)}-{start.isoformat()}-{end.isoformat()}.zip"
+    file_name = f"dagboek-{files.slug(name)}-{start.isoformat()}-{end.isoformat()}.zip"
     s3_key = f"diary/{tenant}/{export_id}/{file_name}"
-    item = ExportItem(*_key(tenant, export_id), export_id=export_id, kind="diary", user_id=user_id, child_id=child_id,
+    item = ExportItem(*key(tenant, export_id), export_id=export_id, kind="diary", user_id=user_id, child_id=child_id,
                       period={"from": start.isoformat(), "to": end.isoformat()}, status="queued", s3_key=s3_key,
                       file_name=file_name, created_at=now.isoformat(),
                       gsi1pk=store.key(tenant, "USEREXPORTS", user_id), gsi1sk=f"{now.isoformat()}#{export_id}",
                       expires_at=int((now + timedelta(days=ROW_DAYS)).timestamp()))
     ch = Changes(outbox, tenant, "exports")
     ch.save(item, ExportItem.pk.does_not_exist())
+    ch.save(ChildExportItem(store.key(tenant, "CHILD", child_id), f"EXPORT#{export_id}", export_id=export_id,
+                            expires_at=item.expires_at))  # the child's purge finds the archive through it
     ch.emit(events.DiaryExportRequested(export_id=export_id, child_id=child_id, start=start.isoformat(),
                                         end=end.isoformat(), requested_by=user_id, language=language,
                                         bucket=bucket(), key=s3_key, file_name=file_name))
@@ -121,23 +119,20 @@ def mine(tenant: str, user_id: str, *, limit: int, start: dict[str, Any] | None)
 
 
 def download_url(item: ExportItem, seconds: int = 300) -> str:
-    return str(aws.client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
-        "Bucket": bucket(), "Key": item.s3_key,
-        "ResponseContentDisposition": f'attachment; filename="{item.file_name}"'}))
+    return files.download_url(bucket(), item.s3_key, seconds=seconds, file_name=item.file_name)
 
 
 # -- what the timeline reports --------------------------------------------------------------------
-def _update(tenant: str, export_id: str, actions: list[Any], condition: Any) -> ExportItem | None:
-    item = get(tenant, export_id)
-    if item is None:
-        return None
+def _update(tenant: str, export_id: str, actions: list[Any], condition: Any) -> bool:
+    """One conditional update by key (no read first); False for late or repeated news of a job that is
+    further along already, or of no job at all."""
     try:
-        item.update(actions=actions, condition=condition)
+        ExportItem(*key(tenant, export_id)).update(actions=actions, condition=ExportItem.pk.exists() & condition)
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        return None  # late or repeated news: the job is further along already
-    return item
+        return False
+    return True
 
 
 def on_progress(env: Envelope) -> None:
@@ -149,22 +144,29 @@ def on_progress(env: Envelope) -> None:
 
 def on_completed(outbox: Outbox) -> Any:
     def handle(env: Envelope) -> None:
-        p, now = env.payload, clock.now()
+        p = env.payload
         item = get(env.tenant, p["export_id"])
         if item is None or item.status not in ACTIVE:
             return
-        until = (now + timedelta(days=AVAILABLE_DAYS)).isoformat()
         ch = Changes(outbox, env.tenant, "exports")
-        ch.update(item, [ExportItem.status.set("ready"), ExportItem.size.set(p["size"]),
-                         ExportItem.done.set(max(item.total, 1)), ExportItem.total.set(max(item.total, 1)),
-                         ExportItem.counts.set({"photos": p["photos"], "diary_pages": p["diary_pages"]}),
-                         ExportItem.ready_at.set(now.isoformat()), ExportItem.available_until.set(until),
-                         ExportItem.gsi2pk.set(EXPIRY_INDEX), ExportItem.gsi2sk.set(f"{until}#{item.pk}")],
-                  condition=ExportItem.status.is_in(*ACTIVE))
-        ch.emit(events.ExportReady(export_id=item.export_id, kind=item.kind, user_id=item.user_id,
-                                   child_id=item.child_id, available_until=until))
+        mark_ready(ch, item, size=p["size"], counts={"photos": p["photos"], "diary_pages": p["diary_pages"]})
         ch.commit()
     return handle
+
+
+def mark_ready(ch: Changes, item: ExportItem, *, size: int, counts: dict[str, int], extra: list[Any] | None = None,
+               condition: Any = None) -> None:
+    """The archive is in place: `ready` for `AVAILABLE_DAYS` (indexed by its expiry), and the e-mail."""
+    now = clock.now()
+    until = (now + timedelta(days=AVAILABLE_DAYS)).isoformat()
+    total = max(int(item.total or 0), 1)
+    ch.update(item, [ExportItem.status.set("ready"), ExportItem.size.set(size), ExportItem.done.set(total),
+                     ExportItem.total.set(total), ExportItem.counts.set(counts),
+                     ExportItem.ready_at.set(now.isoformat()), ExportItem.available_until.set(until),
+                     ExportItem.gsi2pk.set(EXPIRY_INDEX), ExportItem.gsi2sk.set(f"{until}#{item.pk}"), *(extra or [])],
+              condition=ExportItem.status.is_in(*ACTIVE) & (ExportItem.pk.exists() if condition is None else condition))
+    ch.emit(events.ExportReady(export_id=item.export_id, kind=item.kind, user_id=item.user_id,
+                               child_id=item.child_id, available_until=until))
 
 
 def expire_archives() -> int:

@@ -1,4 +1,5 @@
-"""The exports routes: ask for a diary archive, follow it, download it (a redirect after the session check)."""
+"""The exports routes: ask for a diary archive or one's personal data, follow it, download it (a redirect
+after the session check); the audit of retention purges for administrators."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 from chalice import Response
 from pydantic import Field
 
-from chalicelib import jobs
-from chalicelib.store import ExportItem
+from chalicelib import jobs, personal_data, purges
+from chalicelib.store import ExportItem, PurgeAuditItem
 from portal_common import errors
 from portal_common.authz import Target
 from portal_common.outbox import Outbox
-from portal_common.parsing import Body, Out, Query
+from portal_common.parsing import Body, Out, Query, parse_body, raw_body
 from portal_common.service import PortalApp, Req
 from portal_common.settings import get_settings
 
@@ -22,6 +23,10 @@ class DiaryExportIn(Body):
     child_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     from_: date = Field(alias="from")
     to: date  # order and placement are checked against the child's data (422 with a code)
+
+
+class PersonalDataIn(Body):
+    """No fields: the export covers the caller and the children their session lists."""
 
 
 class Progress(Out):
@@ -50,6 +55,21 @@ class ExportPage(Out):
     next_cursor: str | None
 
 
+class PurgeAuditOut(Out):
+    ref: str = Field(description="sha256 of tenant, child id and access end (first 32 hex digits)")
+    access_until: str
+    requested_at: str
+    completed_at: str
+    rounds: int = Field(description="the purge and the verification rounds that found nothing left")
+    guardians_removed: int
+    services: dict[str, Any] = Field(description="per service: counts deleted, and what the law keeps until when")
+
+
+class PurgeAuditPage(Out):
+    items: list[PurgeAuditOut]
+    next_cursor: str | None
+
+
 class ListQuery(Query):
     limit: int = Field(default=20, ge=1, le=50)
     cursor: str | None = Field(default=None, max_length=2048)
@@ -65,6 +85,12 @@ def out(item: ExportItem) -> ExportOut:
                                    if status == "ready" else None),
                      file_name=item.file_name, size=item.size, counts=dict(item.counts or {}),
                      created_at=item.created_at, available_until=item.available_until)
+
+
+def audit_out(item: PurgeAuditItem) -> PurgeAuditOut:
+    return PurgeAuditOut(ref=item.ref, access_until=item.access_until, requested_at=item.requested_at,
+                         completed_at=item.completed_at, rounds=int(item.rounds),
+                         guardians_removed=int(item.guardians_removed or 0), services=dict(item.services or {}))
 
 
 def _own(req: Req, export_id: str) -> ExportItem:
@@ -85,6 +111,24 @@ def register(app: PortalApp, outbox: Outbox) -> None:
         item = jobs.request_diary(outbox, p.tenant, p.user_id, p.language, child_id=body.child_id,
                                   start=body.from_, end=body.to)
         return out(item)
+
+    @app.endpoint("/personal-data", "POST", action="me.personal_data.export", response=ExportOut, status=202,
+                  summary="Ask for everything the platform holds about oneself and one's children (JSON and files)")
+    def request_personal_data(req: Req) -> ExportOut:
+        if raw_body(req.request).strip():  # no fields, but a body sent is checked like any (unknown fields: 422)
+            parse_body(req.request, PersonalDataIn, 1024)
+        req.authorize()
+        p = req.principal
+        return out(personal_data.request(outbox, p.tenant, p.user_id, p.language, sorted(p.children)))
+
+    @app.endpoint("/purges", "GET", action="retention.audit.read", query=ListQuery, response=PurgeAuditPage,
+                  summary="The audit of finished retention purges (no personal data)")
+    def list_purges(req: Req) -> dict[str, Any]:
+        req.authorize(Target.organisation(req.principal.tenant))
+        position = req.page_position(req.query.cursor)
+        items, last = purges.audits(req.principal.tenant, limit=req.query.limit,
+                                    start=position["k"] if position else None)
+        return req.page_body([audit_out(i) for i in items], {"k": last} if last else None)
 
     @app.endpoint("/", "GET", action="export.read", query=ListQuery, response=ExportPage,
                   summary="One's exports, newest first")

@@ -29,14 +29,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
-from urllib.parse import quote
 
 from pydantic import Field, field_validator
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.store import MessagingItem
-from portal_common import aws, clock, errors, i18n, ids, store
+from portal_common import aws, clock, errors, files, i18n, ids, store
 from portal_common.authz import Principal
 from portal_common.outbox import Changes
 from portal_common.parsing import Body, Out
@@ -52,7 +51,7 @@ MAX_PIXELS = 40_000_000       # checked from the header before decoding (decompr
 LINK_SECONDS = 300            # upload forms and download links work for 5 minutes
 CLAIMABLE = timedelta(days=1)
 SWEEP_GRACE = timedelta(minutes=15)  # longer than any request that may be claiming right now
-SSE = "AES256"
+SSE = files.SSE
 DUE_INDEX = "_ATT_DUE"
 UPLOADING, READY, REJECTED = "uploading", "ready", "rejected"
 PDF = "application/pdf"
@@ -142,12 +141,9 @@ def start(tenant: str, user_id: str, *, file_name: str, content_type: str,
                           claimable_until=int(until.timestamp()), expires_at=int((until + CLAIMABLE).timestamp()),
                           gsi1pk=DUE_INDEX, gsi1sk=f"{utc_key(until)}#{tenant}#{attachment_id}")
     item.save(AttachmentItem.pk.does_not_exist())
-    form = aws.client("s3").generate_presigned_post(
-        Bucket=bucket(), Key=raw_key(tenant, attachment_id), ExpiresIn=LINK_SECONDS,
-        Fields={"Content-Type": content_type, "x-amz-server-side-encryption": SSE},
-        Conditions=[{"Content-Type": content_type}, {"x-amz-server-side-encryption": SSE},
-                    ["content-length-range", 1, size]])
-    return item, {"url": form["url"], "fields": {k: str(v) for k, v in form["fields"].items()}}
+    url, fields = files.upload_form(bucket(), raw_key(tenant, attachment_id), content_type=content_type,
+                                    max_bytes=size, seconds=LINK_SECONDS)
+    return item, {"url": url, "fields": fields}
 
 
 def complete(tenant: str, item: AttachmentItem) -> AttachmentItem:
@@ -303,12 +299,9 @@ def expire_unclaimed(now: datetime) -> int:
 
 
 def download_link(tenant: str, item: AttachmentItem) -> tuple[str, datetime]:
-    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in item.file_name)
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(item.file_name, safe='')}"
-    url = aws.client("s3").generate_presigned_url("get_object", ExpiresIn=LINK_SECONDS, Params={
-        "Bucket": bucket(), "Key": file_key(tenant, item.attachment_id), "ResponseContentType": item.content_type,
-        "ResponseContentDisposition": disposition})
-    return str(url), clock.now() + timedelta(seconds=LINK_SECONDS)
+    url = files.download_url(bucket(), file_key(tenant, item.attachment_id), seconds=LINK_SECONDS,
+                             file_name=item.file_name, content_type=item.content_type)
+    return url, clock.now() + timedelta(seconds=LINK_SECONDS)
 
 
 # -- routes ---------------------------------------------------------------------------------------

@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -77,14 +75,16 @@ def _unread_pk(tenant: str, user_id: str) -> str:
     return store.key(tenant, "UNREAD", user_id)
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # jitter, not a secret
-
-
 def _retry_or_raise(exc: TransactWriteError, attempt: int) -> None:
     if not {r.code for r in exc.cancellation_reasons or () if r is not None} & _RETRYABLE:
         raise exc
-    _pause(attempt)
+    store.backoff(attempt)
+
+
+def _guardian_index(tenant: str, caller: Caller, kind: str, sort_key: str) -> dict[str, Any]:
+    """A guardian's messages and read markers are indexed by the guardian, so the removal of their account
+    finds the ones in conversations that stay (a child they were unlinked from)."""
+    return {"gsi1pk": store.key(tenant, kind, caller.user_id), "gsi1sk": sort_key} if caller.role == "parent" else {}
 
 
 def message_id(ulid: str) -> str:
@@ -196,7 +196,8 @@ def _commit(outbox: Outbox, tenant: str, conv: ConversationItem, caller: Caller,
                           sender_id=caller.user_id, sender_name=caller.name, sender_role=caller.role, text=text,
                           sent_at=now, attachments=[{"id": a.attachment_id, "file_name": a.file_name,
                                                      "content_type": a.content_type, "size": int(a.size)}
-                                                    for a in claimed])
+                                                    for a in claimed], **_guardian_index(tenant, caller, "SENTBY",
+                                                                                         f"{ulid}#{cid}"))
     ch.save(message, MessageItem.pk.does_not_exist())
     last = {"id": message.message_id, "text": preview(text), "sent_at": now,
             "sender": {"id": caller.user_id, "name": caller.name, "role": caller.role}}
@@ -220,6 +221,7 @@ def _commit(outbox: Outbox, tenant: str, conv: ConversationItem, caller: Caller,
         ch.update(UnreadItem(_unread_pk(tenant, user), f"CONV#{cid}"), [
             UnreadItem.unread.add(1), UnreadItem.conversation_id.set(cid),
             UnreadItem.gsi1pk.set(store.key(tenant, "UNREADIN", user)), UnreadItem.gsi1sk.set(f"{scope}#{sort_key}"),
+            UnreadItem.gsi2pk.set(store.key(tenant, "CONVUNREAD", cid)), UnreadItem.gsi2sk.set(user),
         ], condition=(UnreadItem.unread == before) if before else (
             UnreadItem.unread.does_not_exist() | (UnreadItem.unread == 0)))
         ch.update(UnreadTotalItem(_unread_pk(tenant, user), "TOTAL"), [UnreadTotalItem.total.add(1)] + (
@@ -331,7 +333,8 @@ def mark_read(tenant: str, conversation_id: str, caller: Caller) -> None:
                                        condition=UnreadItem.unread.does_not_exist() | (UnreadItem.unread == 0))
                 if behind:
                     tx.save(ReadMarkerItem(pk, f"READ#{user}", user_id=user, name=caller.name, role=caller.role,
-                                           message_id=conv.last_message_id, read_at=clock.now().isoformat()),
+                                           message_id=conv.last_message_id, read_at=clock.now().isoformat(),
+                                           **_guardian_index(tenant, caller, "READBY", conversation_id)),
                             condition=ReadMarkerItem.pk.does_not_exist() if marker is None
                             else ReadMarkerItem.message_id == marker.message_id)
             return

@@ -4,7 +4,8 @@
 - placements (`auth.child.placed`, `auth.placement.changed`): a child's current group (where its
   guardians may write), and the children of a group or a location on a day (fan-out of news);
 - families (`auth.guardian.linked` with the guardian's name, `auth.guardian.unlinked`,
-  `auth.guardian.access_ended`): who takes part in a child's conversations;
+  `auth.guardian.access_ended`): who takes part in a child's conversations; each guardian also keeps a
+  row of the children they are or were a guardian of (the removal of their account finds them);
 - groups (`auth.group.changed`) and their staff (`auth.staff.assigned`, which replaces a staff
   member's whole set of groups: the `STAFFOF` row remembers the set, so leaving a group is seen).
 
@@ -14,23 +15,23 @@ moment of the event it came from, and an older event never overwrites a newer fa
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.store import (
     ChildCopyItem,
     FamilyCopyItem,
     GroupCopyItem,
     GroupStaffItem,
+    GuardianOfItem,
     PlacementCopyItem,
     StaffOfItem,
 )
 from portal_common import clock, store
+from portal_common.directory_copies import DirectoryCopies
 from portal_common.events import Envelope
 
 ATTEMPTS = 8
@@ -44,66 +45,35 @@ def _group_pk(tenant: str, group_id: str) -> str:
     return store.key(tenant, "GRP", group_id)
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # jitter, not a secret
-
-
 # -- children and placements ---------------------------------------------------------------------
-def on_child_placed(env: Envelope) -> None:
-    on_child_updated(env)  # both carry the child's name
-    _save_placement(env)
+def _placement_index(tenant: str, p: dict[str, Any]) -> dict[str, Any]:
+    """A group's and a location's children on a day are one Query each (fan-out, "children in a group")."""
+    return {"gsi1pk": store.key(tenant, "GRPCHILDREN", p["group_id"]), "gsi1sk": f"{p['child_id']}#{p['start']}",
+            "gsi2pk": store.key(tenant, "LOCCHILDREN", p["location_id"]), "gsi2sk": f"{p['child_id']}#{p['start']}"}
 
 
-def on_child_updated(env: Envelope) -> None:
-    payload = env.payload
-    store.save_unless_older(ChildCopyItem(_child_pk(env.tenant, payload["child_id"]), "CHILD",
-                                          child_id=payload["child_id"], name=payload["child_name"],
-                                          as_of=env.occurred_at.isoformat()))
-
-
-def on_placement_changed(env: Envelope) -> None:
-    payload = env.payload
-    previous_start = payload.get("previous_start")
-    if previous_start and previous_start != payload["start"]:
-        PlacementCopyItem(_child_pk(env.tenant, payload["child_id"]), f"PLACEMENT#{previous_start}").delete()
-    _save_placement(env)
-
-
-def _save_placement(env: Envelope) -> None:
-    p, t = env.payload, env.tenant
-    store.save_unless_older(PlacementCopyItem(
-        _child_pk(t, p["child_id"]), f"PLACEMENT#{p['start']}", child_id=p["child_id"], group_id=p["group_id"],
-        location_id=p["location_id"], start=p["start"], end=p.get("end"), as_of=env.occurred_at.isoformat(),
-        gsi1pk=store.key(t, "GRPCHILDREN", p["group_id"]), gsi1sk=f"{p['child_id']}#{p['start']}",
-        gsi2pk=store.key(t, "LOCCHILDREN", p["location_id"]), gsi2sk=f"{p['child_id']}#{p['start']}"))
-
-
-def _covers(placement: PlacementCopyItem, day: date) -> bool:
-    iso = day.isoformat()
-    return placement.start <= iso and (placement.end is None or iso <= placement.end)
+# The shared keeper (portal_common.directory_copies), on this service's items, read consistently: who may
+# write where hangs on it.
+COPIES = DirectoryCopies(ChildCopyItem, PlacementCopyItem, group_model=GroupCopyItem,
+                         index=_placement_index)
+group = COPIES.group
+_covers = COPIES.covers
+child_name = COPIES.child_name
 
 
 def placements(tenant: str, child_id: str) -> list[PlacementCopyItem]:
-    return list(PlacementCopyItem.query(_child_pk(tenant, child_id), PlacementCopyItem.sk.startswith("PLACEMENT#"),
-                                        consistent_read=True))
+    return COPIES.placements(tenant, child_id, consistent=True)
 
 
 def groups_on(tenant: str, child_id: str, day: date) -> set[str]:
     """The groups the child was placed in on `day` (usually one)."""
-    return {p.group_id for p in placements(tenant, child_id) if _covers(p, day)}
+    return COPIES.groups_on(tenant, child_id, day, consistent=True)
 
 
 def current_group(tenant: str, child_id: str) -> str | None:
     """The group of today's placement: the only group whose staff the child's guardians may write to."""
     covering = sorted((p for p in placements(tenant, child_id) if _covers(p, clock.today())), key=lambda p: p.start)
     return covering[-1].group_id if covering else None
-
-
-def child_name(tenant: str, child_id: str) -> str | None:
-    try:
-        return ChildCopyItem.get(_child_pk(tenant, child_id), "CHILD").name
-    except ChildCopyItem.DoesNotExist:
-        return None
 
 
 def child_names(tenant: str, child_ids: set[str]) -> dict[str, str]:
@@ -137,25 +107,22 @@ def _family(tenant: str, child_id: str) -> FamilyCopyItem | None:
 def _set_guardian(env: Envelope, *, active: bool) -> None:
     payload = env.payload
     child_id, user_id, moment = payload["child_id"], payload["user_id"], env.occurred_at.isoformat()
-    for attempt in range(ATTEMPTS):
-        family = _family(env.tenant, child_id)
-        guardians: dict[str, Any] = dict(family.guardians) if family else {}
+
+    def change(family: FamilyCopyItem) -> bool:
+        guardians: dict[str, Any] = dict(family.guardians or {})
         known = guardians.get(user_id)
         if known and known["as_of"] > moment:
-            return  # a newer event already decided about this guardian
+            return False  # a newer event already decided about this guardian
         name = payload.get("user_name") or (known or {}).get("name", "")
         guardians[user_id] = {"name": name, "active": active, "as_of": moment}
-        version = family.version if family else 0
-        row = FamilyCopyItem(_child_pk(env.tenant, child_id), "FAMILY", child_id=child_id, guardians=guardians,
-                             version=version + 1)
-        try:
-            row.save(condition=FamilyCopyItem.pk.does_not_exist() | (FamilyCopyItem.version == version))
-            return
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            _pause(attempt)  # another guardian of the same child changed at the same moment
-    raise RuntimeError(f"family of {child_id} stayed busy")  # the event is retried
+        family.guardians = guardians
+        return True
+
+    pk = _child_pk(env.tenant, child_id)
+    store.modify_versioned(FamilyCopyItem, pk, "FAMILY", change,
+                           fresh=lambda: FamilyCopyItem(pk, "FAMILY", child_id=child_id, guardians={}))
+    store.save_unless_older(GuardianOfItem(store.key(env.tenant, "USER", user_id), f"GUARDIAN#{child_id}",
+                                           child_id=child_id, active=active, as_of=moment))
 
 
 def on_guardian_linked(env: Envelope) -> None:
@@ -169,6 +136,19 @@ def on_guardian_gone(env: Envelope) -> None:
 
 def _active(family: FamilyCopyItem | None) -> dict[str, str]:
     return {uid: g.get("name", "") for uid, g in (family.guardians if family else {}).items() if g.get("active")}
+
+
+def every_guardian(tenant: str, child_id: str) -> dict[str, dict[str, Any]]:
+    """user id → {"name", "active", "as_of"} of everyone who is or was the child's guardian (one GetItem)."""
+    family = _family(tenant, child_id)
+    return dict(family.guardians or {}) if family else {}
+
+
+def children_of_guardian(tenant: str, user_id: str) -> list[str]:
+    """The children the user is or was a guardian of (one Query of the user's partition)."""
+    rows = GuardianOfItem.query(store.key(tenant, "USER", user_id), GuardianOfItem.sk.startswith("GUARDIAN#"),
+                                consistent_read=True)
+    return sorted(row.child_id for row in rows)
 
 
 def guardians_of(tenant: str, child_id: str) -> dict[str, str]:
@@ -187,20 +167,6 @@ def families_of(tenant: str, child_ids: Iterable[str]) -> dict[str, dict[str, st
 
 
 # -- groups and their staff ----------------------------------------------------------------------
-def on_group_changed(env: Envelope) -> None:
-    payload = env.payload
-    store.save_unless_older(GroupCopyItem(_group_pk(env.tenant, payload["group_id"]), "GROUP",
-                                          group_id=payload["group_id"], location_id=payload["location_id"],
-                                          name=payload["name"], as_of=env.occurred_at.isoformat()))
-
-
-def group(tenant: str, group_id: str) -> GroupCopyItem | None:
-    try:
-        return GroupCopyItem.get(_group_pk(tenant, group_id), "GROUP")
-    except GroupCopyItem.DoesNotExist:
-        return None
-
-
 def groups(tenant: str, group_ids: set[str]) -> dict[str, GroupCopyItem]:
     """Several groups: one BatchGetItem."""
     keys = [(_group_pk(tenant, g), "GROUP") for g in sorted(group_ids)]
@@ -238,7 +204,7 @@ def on_staff_assigned(env: Envelope) -> None:
                     tx.delete(GroupStaffItem(_group_pk(tenant, group_id), f"STAFF#{user_id}"))
             return
         except TransactWriteError:
-            _pause(attempt)  # another assignment of the same person at the same moment: read again
+            store.backoff(attempt)  # another assignment of the same person at the same moment: read again
     raise RuntimeError(f"staff assignment of {user_id} stayed busy")
 
 
@@ -258,12 +224,9 @@ def staff_member(tenant: str, group_id: str, user_id: str) -> GroupStaffItem | N
 
 
 HANDLERS = {
-    "auth.child.placed": on_child_placed,
-    "auth.child.updated": on_child_updated,
-    "auth.placement.changed": on_placement_changed,
+    **COPIES.handlers,
     "auth.guardian.linked": on_guardian_linked,
     "auth.guardian.unlinked": on_guardian_gone,
     "auth.guardian.access_ended": on_guardian_gone,
     "auth.staff.assigned": on_staff_assigned,
-    "auth.group.changed": on_group_changed,
 }

@@ -6,6 +6,7 @@ conversation or the publication.
 
 from __future__ import annotations
 
+from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "messaging"
@@ -38,4 +39,17 @@ class PublicationPublished(EventPayload):
     published_at: str
 
 
-PUBLISHES = (MessageSent, PublicationPublished)
+@event_type("messaging.child.purged", owner=OWNER)
+class ChildPurged(retention.ChildPurged):
+    """Messaging deleted the child's conversations (messages, read markers, counters, attachments and their
+    files), pending notifications and directory copies, and the removed guardians' data; `left` is what
+    its own check still found."""
+
+
+@event_type("messaging.personal_data.delivered", owner=OWNER)
+class PersonalDataDelivered(retention.PersonalDataDelivered):
+    """Messaging's part of a personal-data export (conversations with their files, notification settings,
+    devices) is in the exports drop box."""
+
+
+PUBLISHES = (MessageSent, PublicationPublished, ChildPurged, PersonalDataDelivered)

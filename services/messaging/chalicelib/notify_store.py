@@ -19,8 +19,6 @@ folding into it at that very moment opens a new row instead of being lost.
 from __future__ import annotations
 
 import hashlib
-import random
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -118,10 +116,6 @@ def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
         yield values[start:start + size]
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # jitter, not a secret
-
-
 def _pending_key(tenant: str, user_id: str, topic: str, subject: str) -> tuple[str, str]:
     return user_pk(tenant, user_id), f"PENDING#{topic}#{subject}"
 
@@ -195,7 +189,7 @@ def record(tenant: str, event_id: str, topic: str, due: datetime, notices: Itera
                 del todo[user_id]
         if not todo:
             return recorded
-        _pause(attempt)
+        store.backoff(attempt)
     raise RuntimeError(f"notifications of event {event_id} stayed busy for {len(todo)} users")  # retried
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from chalicelib import attachments, conversations, directory_copy
+from chalicelib import attachments, conversations, directory_copy, guardian_removal
 from chalicelib.conversations import Caller
 from chalicelib.store import ConversationItem, MessageItem, UnreadItem
 from portal_common import errors, i18n, store
@@ -145,24 +145,29 @@ def _refuse(problem: errors.Problem) -> errors.Problem:
 
 
 def conversation_out(tenant: str, conv: ConversationItem, *, names: dict[str, str], groups: dict[str, Any],
-                     unread: int, writable: bool | None = None) -> ConversationOut:
+                     unread: int, lang: str, writable: bool | None = None) -> ConversationOut:
     group = groups.get(conv.group_id)
     last = conv.last_message
+    sender = last["sender"]
     return ConversationOut(id=conv.conversation_id, child=Named(id=conv.child_id, name=names.get(conv.child_id, "")),
                            group=Named(id=conv.group_id, name=group.name if group else ""),
                            location_id=conv.location_id, created_at=conv.created_at,
                            message_count=int(conv.message_count or 0),
                            last_message=LastMessage(id=last["id"], text=last["text"], sent_at=last["sent_at"],
-                                                    sender=Person(**last["sender"])),
+                                                    sender=Person(id=sender["id"], role=sender["role"], name=(
+                                                        guardian_removal.shown_name(sender["name"],
+                                                                                    sender.get("removed"), lang)))),
                            unread_count=unread, writable=writable)
 
 
-def message_out(msg: MessageItem, markers: list[Any], user_id: str) -> MessageOut:
+def message_out(msg: MessageItem, markers: list[Any], user_id: str, lang: str) -> MessageOut:
     ulid = msg.sk.removeprefix("MSG#")
     readers = [Reader(id=m.user_id, name=m.name, read_at=m.read_at) for m in markers
                if m.user_id != msg.sender_id and m.message_id >= ulid]
     return MessageOut(id=msg.message_id, conversation_id=msg.conversation_id,
-                      sender=Person(id=msg.sender_id, name=msg.sender_name, role=msg.sender_role), text=msg.text,
+                      sender=Person(id=msg.sender_id, role=msg.sender_role,
+                                    name=guardian_removal.shown_name(msg.sender_name, msg.sender_removed, lang)),
+                      text=msg.text,
                       sent_at=msg.sent_at, read_by=readers, attachments=[AttachmentOut(**a) for a in msg.attachments],
                       mine=msg.sender_id == user_id)
 
@@ -187,7 +192,7 @@ def _single(req: Req, conv: ConversationItem, caller: Caller) -> ConversationOut
     unread = conversations.counter(tenant, caller.user_id, conv.conversation_id) if caller.participant else 0
     writable = caller.participant and directory_copy.current_group(tenant, conv.child_id) == conv.group_id
     return conversation_out(tenant, conv, names={conv.child_id: name}, groups={conv.group_id: group} if group else {},
-                            unread=unread, writable=writable)
+                            unread=unread, lang=req.lang, writable=writable)
 
 
 # -- the inbox: one Query per child or group, merged newest first ------------------------------------
@@ -278,8 +283,8 @@ def register(app: PortalApp) -> None:
         groups = directory_copy.groups(tenant, {c.group_id for c in convs})
         unread = conversations.counters_of(tenant, principal.user_id, [c.conversation_id for c in convs]) if (
             counted) else {}
-        items = [conversation_out(tenant, c, names=names, groups=groups, unread=unread.get(c.conversation_id, 0))
-                 for c in convs]
+        items = [conversation_out(tenant, c, names=names, groups=groups, unread=unread.get(c.conversation_id, 0),
+                                  lang=req.lang) for c in convs]
         return req.page_body(items, {**filters, "before": next_position} if next_position else None)
 
     @app.endpoint("/conversations", "POST", action="child.conversation.start", body=StartIn, response=ConversationOut,
@@ -328,7 +333,7 @@ def register(app: PortalApp) -> None:
         page = list(found)
         markers = conversations.markers(tenant, conv.conversation_id)
         group = directory_copy.group(tenant, conv.group_id)
-        body = req.page_body([message_out(m, markers, caller.user_id) for m in page],
+        body = req.page_body([message_out(m, markers, caller.user_id, req.lang) for m in page],
                              {"c": conv.conversation_id, "k": found.last_evaluated_key}
                              if found.last_evaluated_key else None)
         body["child"] = Named(id=conv.child_id, name=directory_copy.child_name(tenant, conv.child_id) or "")
@@ -351,7 +356,7 @@ def register(app: PortalApp) -> None:
                                                 list(req.body.attachment_ids), claim)
         except errors.Problem as problem:
             raise _refuse(problem) from None
-        return message_out(message, [], caller.user_id)
+        return message_out(message, [], caller.user_id, req.lang)
 
     @app.endpoint("/conversations/{conversation_id}/read", "POST", action="child.conversation.read", status=204,
                   summary="The caller has read the conversation: their unread count here goes to 0")

@@ -7,6 +7,7 @@
 | (gsi1) placements of a group, for "children in a group on a day" | `<t>#GRPCHILDREN#<group>` | `<child>#<start>` |
 | (gsi2) placements at a location, for fan-out to its families | `<t>#LOCCHILDREN#<location>` | `<child>#<start>` |
 | family: a child's guardians (name, taking part or not) | `<t>#CHILD#<child>` | `FAMILY` |
+| a child a user is or was a guardian of (finds the family rows naming them) | `<t>#USER#<user>` | `GUARDIAN#<child>` |
 | group (copy of auth's: name, location) | `<t>#GRP#<group>` | `GROUP` |
 | staff member of a group (name, role) | `<t>#GRP#<group>` | `STAFF#<user>` |
 | the groups a staff member works in now | `<t>#USER#<user>` | `STAFFOF` |
@@ -15,20 +16,28 @@
 | (gsi1) a group's inbox, newest activity first | `<t>#INBOX#<group>` | `<last msg ulid>#<conv>` |
 | (gsi2) a child's conversations, newest activity first | `<t>#CHILDCONV#<child>` | `<last msg ulid>#<conv>` |
 | message | `<t>#CONV#<conv>` | `MSG#<ulid>` |
+| (gsi1, guardians' only) what a guardian wrote, for removing their account | `<t>#SENTBY#<user>` | `<ulid>#<conv>` |
 | read marker: how far a participant has read | `<t>#CONV#<conv>` | `READ#<user>` |
+| (gsi1, guardians' only) where a guardian read, for removing their account | `<t>#READBY#<user>` | `<conv>` |
 | unread counter of a participant in a conversation | `<t>#UNREAD#<user>` | `CONV#<conv>` |
 | (gsi1, only while unread) a participant's unread conversations | `<t>#UNREADIN#<user>` | `<scope>#<ulid>#<conv>` |
+| (gsi2) every counter of a conversation, for its purge | `<t>#CONVUNREAD#<conv>` | `<user>` |
 | a participant's unread total | `<t>#UNREAD#<user>` | `TOTAL` |
 
 `<scope>` is the group for a staff member's counter and the child for a guardian's, so the "unread"
 filter of a staff member's group inbox, of a parent's child, and the clean-up when someone stops taking
 part, are each one Query. Counters are maintained with every message and every "read" in the same
 transaction, so an unread count is one GetItem however long the history is.
+
+The retention purge (chalicelib/purge.py, chalicelib/guardian_removal.py) finds everything of a child
+from its own keys (its partition, its conversations' index and partitions, each conversation's counters)
+and everything of a removed guardian from theirs (`USER`, `UNREAD`, `NOTIFY` partitions, `SENTBY` and
+`READBY`): never a Scan.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from portal_common.store import MainItem, table_meta
 
@@ -67,6 +76,15 @@ class FamilyCopyItem(MessagingItem):
     child_id = UnicodeAttribute()
     guardians = JSONAttribute(default=dict)
     version = NumberAttribute(default=0)
+
+
+class GuardianOfItem(MessagingItem):
+    """A child the user is (`active`) or was a guardian of, kept with the family row: when the user's
+    account is removed, the family rows that still name them are found without a Scan."""
+
+    child_id = UnicodeAttribute()
+    active = BooleanAttribute()
+    as_of = UnicodeAttribute()
 
 
 class GroupCopyItem(MessagingItem):
@@ -123,7 +141,9 @@ class ConversationItem(MessagingItem):
 
 
 class MessageItem(MessagingItem):
-    """A message. `attachments`: [{"id", "file_name", "content_type", "size"}] (claimed with it)."""
+    """A message. `attachments`: [{"id", "file_name", "content_type", "size"}] (claimed with it).
+    `sender_removed`: the guardian who wrote it no longer has an account; their name is gone and
+    readers see "former parent" in their language."""
 
     message_id = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
@@ -133,6 +153,7 @@ class MessageItem(MessagingItem):
     text = UnicodeAttribute()
     sent_at = UnicodeAttribute()
     attachments = JSONAttribute(default=list)
+    sender_removed = BooleanAttribute(null=True)
 
 
 class ReadMarkerItem(MessagingItem):

@@ -16,19 +16,14 @@ a newer fact, and a removed device stays as a tombstone so a late `registered` c
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.notify_store import OrganisationItem, RecipientItem, org_pk, user_pk
-from portal_common import clock
+from portal_common import clock, store
 from portal_common.events import Envelope
 
-ATTEMPTS = 8
 TOPICS = ("messages", "news", "newsletters", "photos", "diary", "request_decisions", "exports")
 # Push for everything; e-mail only for what a parent would not want to miss (auth's rule).
 DEFAULT_SETTINGS = {topic: {"push": True, "email": topic in ("messages", "newsletters", "request_decisions",
@@ -40,10 +35,6 @@ BATCH = 100  # keys per BatchGetItem
 class Channels:
     push: bool
     email: bool
-
-
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))  # jitter, not a secret
 
 
 def profile(tenant: str, user_id: str) -> RecipientItem | None:
@@ -81,24 +72,14 @@ def endpoints(item: RecipientItem) -> dict[str, str]:
 
 
 def _modify(tenant: str, user_id: str, change: Callable[[RecipientItem], bool]) -> None:
-    """Read the row, let `change` edit it (False: nothing to do), write it on condition nobody else did."""
-    for attempt in range(ATTEMPTS):
-        found = profile(tenant, user_id)
-        item = found or RecipientItem(user_pk(tenant, user_id), "PROFILE", user_id=user_id, devices={})
-        version = item.version if found else 0
-        item.devices = dict(item.devices or {})
-        if not change(item):
-            return
-        item.version = version + 1
-        try:
-            item.save(condition=RecipientItem.pk.does_not_exist() if found is None
-                      else RecipientItem.version == version)
-            return
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            _pause(attempt)  # another event of the same user at the same moment
-    raise RuntimeError(f"recipient {user_id} stayed busy")  # the event is retried
+    """Edit the user's row on condition nobody else did meanwhile (`change` False: nothing to do)."""
+    def edit(item: RecipientItem) -> bool:
+        item.devices = dict(item.devices or {})  # edited in place by `change`: never the loaded dict
+        return change(item)
+
+    pk = user_pk(tenant, user_id)
+    store.modify_versioned(RecipientItem, pk, "PROFILE", edit,
+                           fresh=lambda: RecipientItem(pk, "PROFILE", user_id=user_id, devices={}))
 
 
 def on_user_changed(env: Envelope) -> None:
@@ -163,26 +144,12 @@ def mark_disabled(tenant: str, user_id: str, device_id: str, endpoint_arn: str) 
 
 # -- the organisation ----------------------------------------------------------------------------
 def _modify_organisation(tenant: str, change: Callable[[OrganisationItem], bool]) -> None:
-    for attempt in range(ATTEMPTS):
-        try:
-            item: OrganisationItem | None = OrganisationItem.get(org_pk(tenant), "ORG", consistent_read=True)
-        except OrganisationItem.DoesNotExist:
-            item = None
-        row = item or OrganisationItem(org_pk(tenant), "ORG", locations={})
-        version = row.version if item else 0
+    def edit(row: OrganisationItem) -> bool:
         row.locations = dict(row.locations or {})
-        if not change(row):
-            return
-        row.version = version + 1
-        try:
-            row.save(condition=OrganisationItem.pk.does_not_exist() if item is None
-                     else OrganisationItem.version == version)
-            return
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            _pause(attempt)
-    raise RuntimeError(f"organisation {tenant} stayed busy")
+        return change(row)
+
+    store.modify_versioned(OrganisationItem, org_pk(tenant), "ORG", edit,
+                           fresh=lambda: OrganisationItem(org_pk(tenant), "ORG", locations={}))
 
 
 def on_organisation_changed(env: Envelope) -> None:

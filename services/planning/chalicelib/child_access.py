@@ -21,9 +21,14 @@ _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 def valid_id(value: str) -> str:
     """An id from a path or query, or 404: a key part never holds "#" or odd characters."""
-    if not _ID.fullmatch(value or ""):
+    if not is_valid_id(value):
         raise errors.NotFound()
     return value
+
+
+def is_valid_id(value: str) -> bool:
+    """Whether an id (also one from an event) can be part of a key at all."""
+    return bool(_ID.fullmatch(value or ""))
 
 
 def latest(child_contracts: list[ContractItem]) -> ContractItem:

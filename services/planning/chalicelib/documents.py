@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 
 from chalicelib.child_access import valid_id
 from chalicelib.store import DocumentAccessItem, DocumentItem
-from portal_common import aws, clock, errors, store
+from portal_common import aws, clock, errors, files, store
 from portal_common.authz import Principal, Role
 from portal_common.settings import get_settings
 
 BUCKET = "documents"
 LINK_SECONDS = 300  # a download link works for 5 minutes
-SSE = "AES256"
+SSE = files.SSE
 INVOICE, STATEMENT, UPLOAD = "invoice", "annual_statement", "document"
 
 
@@ -37,6 +37,20 @@ def doc_key(tenant: str, doc_id: str) -> tuple[str, str]:
 
 def access_sk(kind: str, period: str, doc_id: str) -> str:
     return f"DOC#{kind}#{period}#{doc_id}"
+
+
+def upload_prefix(tenant: str, child_id: str) -> str:
+    """Where the files uploaded about a child live: one prefix per child, so its purge can list them."""
+    return f"{tenant}/documents/{child_id}/"
+
+
+def upload_key(tenant: str, child_id: str, doc_id: str) -> str:
+    return f"{upload_prefix(tenant, child_id)}{doc_id}.pdf"
+
+
+def child_index(tenant: str, child_id: str, doc_id: str) -> tuple[str, str]:
+    """The index keys (gsi1) of an upload about one child: the child's uploads are one Query."""
+    return store.key(tenant, "CHILDDOCS", child_id), f"DOC#{doc_id}"
 
 
 def put_file(s3_key: str, data: bytes, content_type: str = "application/pdf") -> None:
@@ -90,20 +104,15 @@ def page_of(principal: Principal, kind: str, limit: int, after: str | None) -> t
 
 def download_link(doc: DocumentItem) -> tuple[str, datetime]:
     """A presigned GET that downloads the file as an attachment, valid for `LINK_SECONDS`."""
-    url = aws.client("s3").generate_presigned_url("get_object", ExpiresIn=LINK_SECONDS, Params={
-        "Bucket": bucket(), "Key": doc.s3_key, "ResponseContentType": doc.content_type,
-        "ResponseContentDisposition": f'attachment; filename="{doc.filename}"'})
+    url = files.download_url(bucket(), doc.s3_key, seconds=LINK_SECONDS, file_name=doc.filename,
+                             content_type=doc.content_type)
     return url, clock.now() + timedelta(seconds=LINK_SECONDS)
 
 
 def upload_form(s3_key: str, max_size: int) -> tuple[str, dict[str, str]]:
     """A presigned POST for one PDF of at most `max_size` bytes, encrypted at rest, valid `LINK_SECONDS`."""
-    form = aws.client("s3").generate_presigned_post(
-        Bucket=bucket(), Key=s3_key, ExpiresIn=LINK_SECONDS,
-        Fields={"Content-Type": "application/pdf", "x-amz-server-side-encryption": SSE},
-        Conditions=[{"Content-Type": "application/pdf"}, {"x-amz-server-side-encryption": SSE},
-                    ["content-length-range", 1, max_size]])
-    return form["url"], {k: str(v) for k, v in form["fields"].items()}
+    return files.upload_form(bucket(), s3_key, content_type="application/pdf", max_bytes=max_size,
+                             seconds=LINK_SECONDS)
 
 
 def uploaded_pdf_size(s3_key: str, max_size: int) -> int | None:

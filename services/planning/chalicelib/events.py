@@ -7,6 +7,7 @@ addresses and languages, which planning never holds).
 
 from __future__ import annotations
 
+from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "planning"
@@ -107,8 +108,6 @@ class ClosureChanged(EventPayload):
     description: str | None = None
 
 
-
-
 @event_type("planning.billing_run.requested", owner=OWNER)
 class BillingRunRequested(EventPayload):
     """Produce a month's invoices or a year's annual statements (the monthly job, an admin, or a run
@@ -132,5 +131,17 @@ class DocumentPublished(EventPayload):
     guardian_ids: list[str]
 
 
+@event_type("planning.child.purged", owner=OWNER)
+class ChildPurged(retention.ChildPurged):
+    """Planning deleted the child's contracts, requests, swap hours, calendar rows, uploads and copies (and
+    the removed guardians' data); `kept` counts the invoices and annual statements the fiscal retention keeps."""
+
+
+@event_type("planning.personal_data.delivered", owner=OWNER)
+class PersonalDataDelivered(retention.PersonalDataDelivered):
+    """Planning's part of a personal-data export (contracts, requests, swap hours, calendar, invoices and
+    statements with their PDFs) is in the exports drop box."""
+
+
 PUBLISHES = (ContractStarted, ContractChanged, ContractEnded, AbsenceReported, RequestSubmitted, RequestDecided,
-             ClosureChanged, BillingRunRequested, DocumentPublished)
+             ClosureChanged, BillingRunRequested, DocumentPublished, ChildPurged, PersonalDataDelivered)

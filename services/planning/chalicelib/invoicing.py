@@ -31,7 +31,7 @@ from chalicelib import billing, billing_profile, contracts, directory_copy, docu
 from chalicelib.billing import Line
 from chalicelib.billing_profile import BillingProfile
 from chalicelib.store import BillableItem, ClaimItem, CounterItem, DocumentItem, RunItem
-from portal_common import clock, ids, store
+from portal_common import clock, files, ids, store
 from portal_common.outbox import Changes, Outbox
 
 INVOICES, STATEMENTS = "invoices", "annual_statements"
@@ -238,7 +238,7 @@ def _issue_statement(outbox: Outbox, tenant: str, year: int, profile: BillingPro
                        child_ids=[child_id], guardian_ids=[g.user_id for g in guardians],
                        lines=[{"location_id": r.location_id, "kind": r.kind, "rate_cents": r.rate_cents,
                                "minutes": r.minutes, "amount_cents": r.amount_cents} for r in rows],
-                       s3_key=s3_key, filename=f"jaaropgave-{year}-{_slug(name)}.pdf", size=len(body),
+                       s3_key=s3_key, filename=f"jaaropgave-{year}-{files.slug(name)}.pdf", size=len(body),
                        created_at=clock.now().isoformat(), created_by="billing-run")
     ch = Changes(outbox, tenant, "planning")
     _stage_document(ch, tenant, doc, [_claim(tenant, "annual_statement", str(year), child_id, doc_id)])
@@ -248,11 +248,6 @@ def _issue_statement(outbox: Outbox, tenant: str, year: int, profile: BillingPro
     except TransactWriteError:
         documents.delete_file(s3_key)
         return False
-
-
-def _slug(name: str) -> str:
-    kept = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in name)
-    return "-".join(part for part in kept.split("-") if part) or "kind"
 
 
 # -- runs ----------------------------------------------------------------------------------------

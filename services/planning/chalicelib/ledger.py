@@ -36,8 +36,6 @@ vanish, whatever the timing, retries or redeliveries. How:
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -132,10 +130,6 @@ def _conflict(exc: TransactWriteError) -> bool:
     return bool(codes & _RETRYABLE)
 
 
-def _pause(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.005 * 2 ** min(attempt, 6)))
-
-
 def _apply(tenant: str, child_id: str, op_id: str, verb: str, ref: str | None,
            decide: Callable[[_State], _Plan]) -> dict[str, Any]:
     """Run one operation: the original outcome if `op_id` was applied, else decide, commit, retry."""
@@ -157,7 +151,7 @@ def _apply(tenant: str, child_id: str, op_id: str, verb: str, ref: str | None,
             if not _conflict(exc):
                 raise
             log.info("ledger conflict, retrying", extra={"verb": verb, "attempt": attempt + 1})
-            _pause(attempt)
+            store.backoff(attempt)
     raise LedgerBusy(f"the swap-hour ledger stayed busy; {verb} not applied")
 
 
@@ -320,7 +314,7 @@ def expire_due(tenant: str, child_id: str, today: date) -> list[Entry]:
         except TransactWriteError as exc:
             if not _conflict(exc):
                 raise
-            _pause(attempt)
+            store.backoff(attempt)
             continue
         if len(due) > MAX_LOTS_PER_TRANSACTION:
             return [*_entries(written), *expire_due(tenant, child_id, today)]

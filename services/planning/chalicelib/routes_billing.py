@@ -142,13 +142,15 @@ def register(app: PortalApp, outbox: Outbox) -> None:
             raise errors.Unprocessable(code="no_guardians", errors=[
                 {"loc": ["body", "child_id"], "msg": "the child has no guardian to share it with"}])
         doc_id = f"doc-{ids.new_id().lower()}"
-        s3_key = f"{tenant}/documents/{doc_id}.pdf"
+        s3_key = documents.upload_key(tenant, body.child_id, doc_id)
+        index_pk, index_sk = documents.child_index(tenant, body.child_id, doc_id)  # the child's purge finds it
         now = clock.now()
         DocumentItem(*documents.doc_key(tenant, doc_id), doc_id=doc_id, kind=documents.UPLOAD,
                      period=now.date().isoformat(), title=body.title, status="uploading",
                      child_ids=[body.child_id], guardian_ids=sorted(g.user_id for g in guardians), s3_key=s3_key,
                      filename=body.filename, size=body.size, created_at=now.isoformat(),
-                     created_by=req.principal.user_id).save(DocumentItem.pk.does_not_exist())
+                     created_by=req.principal.user_id, gsi1pk=index_pk,
+                     gsi1sk=index_sk).save(DocumentItem.pk.does_not_exist())
         url, fields = documents.upload_form(s3_key, body.size)
         return UploadOut(id=doc_id, url=url, fields=fields,
                          expires_at=(now + timedelta(seconds=documents.LINK_SECONDS)).isoformat())

@@ -22,7 +22,8 @@
 | tenant with contracts (billing jobs) | `_TENANTS` | `<t>` | | |
 | guardian of a child (copy of auth's links) | `<t>#GUARDIANS` | `<child>#<user>` | | |
 | billing profile (issuer, numbers) | `<t>#ORG` | `BILLING` | | |
-| family document (invoice, statement, upload) | `<t>#DOC#<id>` | `DOC` | | |
+| family document (invoice, statement) | `<t>#DOC#<id>` | `DOC` | | `_DOC_RETENTION` / `<until>#<t>#<id>` (kept) |
+| family document (upload about one child) | `<t>#DOC#<id>` | `DOC` | `<t>#CHILDDOCS#<child>` / `DOC#<id>` | |
 | a guardian's view of a document | `<t>#USER#<user>` | `DOC#<kind>#<period>#<id>` | | |
 | claim: a child on a month's invoice or a year's statement | `<t>#CLAIM#<kind>#<period>` | `<child>` | | |
 | invoice number counter of a year | `<t>#ORG` | `INVNO#<yyyy>` | | |
@@ -38,6 +39,12 @@ GetItem finds it and `REQ#` sorts newest last; only pending requests with an exp
 in the sparse `_REQ_EXPIRY` index, which the expiry job reads. A lot's row in the sparse `_LOT_EXPIRY` index
 (a system key: the expiry job runs before any tenant is known) stays until its validity has passed
 and nothing is left in it, so the job finds due lots without a Scan.
+
+A retention purge (`purge.py`) deletes the child's partitions and every row that names it, except the
+invoices and annual statements the fiscal retention keeps (`fiscal.py`): those (and the child's claims on
+them) carry `retain_until`, and the documents sit in the sparse `_DOC_RETENTION` index until that day.
+An upload about a child is in the child's own document index (gsi1), its file under
+`<t>/documents/<child>/`, so a purge finds both by the child's keys.
 """
 
 from __future__ import annotations
@@ -309,6 +316,7 @@ class DocumentItem(PlanningItem):
     size = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
+    retain_until = UnicodeAttribute(null=True)  # fiscal document of a purged child: the day it may go (fiscal.py)
 
 
 class DocumentAccessItem(PlanningItem):
@@ -328,6 +336,7 @@ class ClaimItem(PlanningItem):
     under `attribute_not_exists`, so a second run (or two at once) never bills a child twice."""
 
     doc_id = UnicodeAttribute()
+    retain_until = UnicodeAttribute(null=True)  # a purged child's claim on a kept fiscal document goes with it
 
 
 class CounterItem(PlanningItem):

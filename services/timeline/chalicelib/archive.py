@@ -31,10 +31,10 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from chalicelib import diary, diary_html, directory_copy, events, feed, zipstream
+from chalicelib import diary, diary_html, directory_copy, events, feed
 from chalicelib.archive_index import render_index
 from chalicelib.store import ArchiveJobItem, DiaryItem, FeedEntryItem
-from portal_common import aws, clock, ids, store
+from portal_common import aws, clock, ids, store, zipstream
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "timeline"
@@ -60,4 +61,18 @@ class ArchiveCompleted(EventPayload):
     diary_pages: int
 
 
-PUBLISHES = (PhotoPublished, DiaryPublished, ArchiveContinue, ArchiveProgress, ArchiveCompleted)
+@event_type("timeline.child.purged", owner=OWNER)
+class ChildPurged(retention.ChildPurged):
+    """The timeline deleted the child's photos (files and rows, in classmates' feeds and reports too), diary,
+    feed, photo access log, rendered downloads, diary archive state and copies, and the removed guardians'
+    name copies; `left` is what its check found afterwards."""
+
+
+@event_type("timeline.personal_data.delivered", owner=OWNER)
+class PersonalDataDelivered(retention.PersonalDataDelivered):
+    """The timeline's part of a personal-data export (photos with their files, diary, photo access log,
+    what it keeps of the children and of the user) is in the exports drop box."""
+
+
+PUBLISHES = (PhotoPublished, DiaryPublished, ArchiveContinue, ArchiveProgress, ArchiveCompleted, ChildPurged,
+             PersonalDataDelivered)

@@ -19,13 +19,14 @@ consents: a page's cost does not grow with the history. Photo URLs are presigned
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from chalicelib import directory_copy
 from chalicelib.store import ConsentCopyItem, FeedEntryItem, PhotoAccessItem, PhotoItem
-from portal_common import aws, clock, ids, store
+from portal_common import clock, files, ids, store
 from portal_common.authz import Principal, Role
 from portal_common.settings import get_settings
 
@@ -108,19 +109,14 @@ def get_photos(tenant: str, photo_ids: list[str]) -> dict[str, PhotoItem]:
     return {p.photo_id: p for p in PhotoItem.batch_get(keys)} if keys else {}
 
 
-def record_access(principal: Principal, photo: PhotoItem, action: str) -> None:
-    """A full-size view or a download, in each tagged child's access log (the guardians read it)."""
+def record_access(principal: Principal, photos: Iterable[PhotoItem], action: str) -> None:
+    """Full-size views or downloads, in each tagged child's access log (the guardians read it): one batch."""
     now = clock.now().isoformat()
     with PhotoAccessItem.batch_write() as batch:
-        for child_id in photo.child_ids:
+        for photo, child_id in ((p, c) for p in photos for c in p.child_ids):
             batch.save(PhotoAccessItem(store.key(principal.tenant, "PHOTOLOG", child_id), f"{now}#{ids.new_id()}",
                                        photo_id=photo.photo_id, child_id=child_id, user_id=principal.user_id,
                                        role=principal.role.value, action=action, at=now))
-
-
-def slug(name: str, fallback: str) -> str:
-    """A file-name-safe lower-case version of a name ("Noor de Vries" -> "noor-de-vries")."""
-    return "-".join("".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in name).split()) or fallback
 
 
 def photos_bucket() -> str:
@@ -138,10 +134,7 @@ def download_key(tenant: str, child_id: str, diary_id: str) -> str:
 
 
 def url(key: str, *, download_as: str | None = None) -> str:
-    params = {"Bucket": photos_bucket(), "Key": key}
-    if download_as:
-        params["ResponseContentDisposition"] = f'attachment; filename="{download_as}"'
-    return str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=URL_SECONDS))
+    return files.download_url(photos_bucket(), key, seconds=URL_SECONDS, file_name=download_as)
 
 
 @dataclass(frozen=True)

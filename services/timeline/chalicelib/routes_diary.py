@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from chalicelib import diary, diary_html, directory_copy, feed
-from chalicelib.store import DiaryItem, PhotoItem
-from portal_common import aws, clock, errors
+from chalicelib.store import DiaryItem, GroupCopyItem, PhotoItem
+from portal_common import aws, clock, errors, files
 from portal_common.authz import Principal, Role, Target
 from portal_common.parsing import Body, Out, Query
 from portal_common.service import PortalApp, Req, json_response
@@ -81,11 +81,11 @@ def out(item: DiaryItem) -> DiaryOut:
                     author_role=item.author_role, created_at=item.created_at, updated_at=item.updated_at)
 
 
-def _target(tenant: str, child_id: str, day: Day) -> tuple[Target, str | None]:
+def _target(tenant: str, child_id: str, day: Day) -> tuple[Target, GroupCopyItem | None]:
+    """Who may touch the child's diary of `day`, and the group the child was in that day."""
     groups = directory_copy.groups_on(tenant, child_id, day)
     group = directory_copy.group(tenant, sorted(groups)[0]) if groups else None
-    return Target.child(tenant, child_id, groups, {group.location_id} if group else ()), (
-        group.group_id if group else None)
+    return Target.child(tenant, child_id, groups, {group.location_id} if group else ()), group
 
 
 def register(app: PortalApp) -> None:
@@ -94,9 +94,9 @@ def register(app: PortalApp) -> None:
     def write_diary(req: Req) -> object:
         principal, body = req.principal, req.body
         tenant, today = principal.tenant, clock.today()
-        target, group_id = _target(tenant, body.child_id, body.date)
+        target, group = _target(tenant, body.child_id, body.date)
         req.authorize(target)
-        if group_id is None:
+        if group is None:
             raise errors.NotFound()
         staff_side = principal.role is not Role.PARENT
         if staff_side and body.date != today:
@@ -111,10 +111,9 @@ def register(app: PortalApp) -> None:
             if photo is None or body.child_id not in photo.child_ids or not feed.may_see(principal, photo):
                 raise errors.Unprocessable(code="unknown_photo", errors=[
                     {"loc": ["body", "photo_ids", n], "msg": "not a photo of this child"}])
-        group = directory_copy.group(tenant, group_id)
         item, created = diary.write(app.outbox, tenant, child_id=body.child_id, day=body.date,
                                     author_id=principal.user_id, author_role="staff" if staff_side else "parent",
-                                    group_id=group_id, location_id=group.location_id if group else "",
+                                    group_id=group.group_id, location_id=group.location_id,
                                     text=body.text, rhythm=[r.model_dump() for r in body.rhythm],
                                     photos=[found[p] for p in dict.fromkeys(body.photo_ids)])
         return out(item) if created else json_response(out(item), 200)
@@ -190,9 +189,8 @@ def _download(principal: Principal, item: DiaryItem) -> DownloadOut:
                              image_src=lambda photo_id: diary_html.data_uri(images[photo_id]))
     key = feed.download_key(tenant, item.child_id, item.diary_id)
     s3.put_object(Bucket=feed.photos_bucket(), Key=key, Body=page.encode("utf-8"),
-                  ContentType="text/html; charset=utf-8", ServerSideEncryption="AES256")
-    for photo in shown:
-        feed.record_access(principal, photo, "download")
-    file_name = f"{'dagverslag' if item.kind == 'report' else 'dagboek'}-{feed.slug(name, 'kind')}-{item.date}.html"
+                  ContentType="text/html; charset=utf-8", ServerSideEncryption=files.SSE)
+    feed.record_access(principal, shown, "download")
+    file_name = f"{'dagverslag' if item.kind == 'report' else 'dagboek'}-{files.slug(name)}-{item.date}.html"
     return DownloadOut(url=feed.url(key, download_as=file_name), file_name=file_name,
                        expires_at=(clock.now() + timedelta(seconds=feed.URL_SECONDS)).isoformat())

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from chalicelib import directory_copy, feed
 from chalicelib.store import PhotoAccessItem, PhotoItem
-from portal_common import clock, errors, store
+from portal_common import clock, errors, files, store
 from portal_common.authz import Role, Target
 from portal_common.parsing import Out, Query
 from portal_common.service import PortalApp, Req
@@ -111,7 +111,7 @@ def _file_name(tenant: str, photo: PhotoItem, child_ids: list[str]) -> str:
     if child_ids:
         child = directory_copy.child(tenant, child_ids[0])
         name = child.name if child else "kind"
-    return f"{feed.slug(name, 'foto')}-{photo.date}.jpg"
+    return f"{files.slug(name, 'foto')}-{photo.date}.jpg"
 
 
 def register(app: PortalApp) -> None:
@@ -148,7 +148,7 @@ def register(app: PortalApp) -> None:
                   summary="A photo's URLs (10 minutes); the full-size view is recorded for the child's guardians")
     def view_photo(req: Req, photo_id: str) -> PhotoOut:
         photo = _photo_for(req, photo_id)
-        feed.record_access(req.principal, photo, "view")
+        feed.record_access(req.principal, [photo], "view")
         return PhotoOut(id=photo.photo_id, date=photo.date, child_ids=_own(req, list(photo.child_ids)),
                         thumb_url=feed.url(photo.keys["thumb"]), medium_url=feed.url(photo.keys["medium"]),
                         full_url=feed.url(photo.keys["full"]), expires_in=feed.URL_SECONDS)
@@ -157,7 +157,7 @@ def register(app: PortalApp) -> None:
                   summary="A 10-minute link that downloads the full photo as an attachment (child and date)")
     def download_photo(req: Req, photo_id: str) -> DownloadOut:
         photo = _photo_for(req, photo_id)
-        feed.record_access(req.principal, photo, "download")
+        feed.record_access(req.principal, [photo], "download")
         name = _file_name(req.principal.tenant, photo, _own(req, list(photo.child_ids)))
         return DownloadOut(url=feed.url(photo.keys["full"], download_as=name),
                            expires_at=(clock.now() + timedelta(seconds=feed.URL_SECONDS)).isoformat())

@@ -15,6 +15,9 @@
 | a diary archive being built for the exports service | `<t>#ARCHIVE#<export>` | `ARCHIVE` |
 | (gsi1) the diary of a group's day, for its staff | `<t>#GROUPDIARY#<group>` | `<date>#<child>#<suffix>` |
 | feed entry of a diary report or entry | `<t>#CHILDFEED#<child>` | `<date>#diary#<suffix>` |
+| a diary archive of the child (so its purge finds the archive's job row) | `<t>#CHILD#<child>` | `ARCHIVE#<export>` |
+| a person's name and role (copy of auth's: names in a personal-data export) | `<t>#USER#<user>` | `USER` |
+| a photo of a child being purged (until the purge's check is clean) | `<t>#PURGE#<child>` | `<photo>` |
 
 The feed reads a child's own partition and, per placement, its group's partition within the
 placement's dates, newest first from the cursor on: a page costs a fixed number of Queries however long
@@ -183,3 +186,30 @@ class ArchiveJobItem(TimelineItem):
     status = UnicodeAttribute()  # running | done
     step = NumberAttribute()
     state_key = UnicodeAttribute()
+
+
+class ArchiveRefItem(TimelineItem):
+    """That a diary archive of the child was asked for: the archive's job row is keyed by the export alone,
+    and this row in the child's partition is how the child's purge finds it."""
+
+    export_id = UnicodeAttribute()
+
+
+class UserNameCopyItem(TimelineItem):
+    """A person's name and role, kept from `auth.user.changed` (newest wins): who published a photo, wrote
+    an entry or opened a photo, by name, in a personal-data export. Nothing else of the account is kept."""
+
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class PurgeMarkItem(TimelineItem):
+    """A photo of a child being purged, with its day and tagged children, written before the purge deletes
+    anything: photo rows and files are keyed by the photo alone, so this is how the purge's check (and a
+    repeated purge) still finds a photo whose feed entries are already gone. Deleted once the check is clean."""
+
+    photo_id = UnicodeAttribute()
+    date = UnicodeAttribute(null=True)
+    child_ids = JSONAttribute(default=list)

@@ -25,7 +25,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib import directory_copy, events, feed, images
 from chalicelib.store import FeedEntryItem, PhotoItem, UploadItem
-from portal_common import aws, clock, errors, ids, store
+from portal_common import aws, clock, errors, files, ids, store
 from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
 
@@ -34,7 +34,7 @@ CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/h
 MAX_BYTES = images.MAX_BYTES
 UPLOAD_SECONDS = 300
 UPLOAD_ROW_KEPT = timedelta(days=30)  # an upload's status row, for the uploader
-SSE = "AES256"
+SSE = files.SSE
 log = logging.getLogger("timeline.uploads")
 
 
@@ -70,12 +70,9 @@ def request_upload(tenant: str, user_id: str, *, group_id: str, location_id: str
                       created_at=clock.now().isoformat(),
                       expires_at=int((clock.now() + UPLOAD_ROW_KEPT).timestamp()))  # TTL: no image in it
     item.save(UploadItem.pk.does_not_exist())
-    form = aws.client("s3").generate_presigned_post(
-        Bucket=bucket(UPLOADS), Key=s3_key, ExpiresIn=UPLOAD_SECONDS,
-        Fields={"Content-Type": content_type, "x-amz-server-side-encryption": SSE},
-        Conditions=[{"Content-Type": content_type}, {"x-amz-server-side-encryption": SSE},
-                    ["content-length-range", 1, size]])
-    return item, form["url"], {k: str(v) for k, v in form["fields"].items()}
+    url, fields = files.upload_form(bucket(UPLOADS), s3_key, content_type=content_type, max_bytes=size,
+                                    seconds=UPLOAD_SECONDS)
+    return item, url, fields
 
 
 def upload_expires_at(item: UploadItem) -> datetime:

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal_common import aws
+from . import aws
 
 PART_SIZE = 8 * 1024 * 1024
 _BYTES_FIELDS = ("extra", "comment")

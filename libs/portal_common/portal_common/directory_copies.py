@@ -1,0 +1,114 @@
+"""Children's names, placements and groups, as several services keep them from auth's events (never read
+from auth).
+
+`auth.child.placed` carries the name and a placement, `auth.child.updated` a corrected name, and
+`auth.placement.changed` new dates (with `previous_start` when the start itself moved: placements are
+known by their start). Each service keeps the rows in its own table with its own item classes (the
+name row `<t>#CHILD#<child>`/`CHILD`, placement rows `.../PLACEMENT#<start>`), and may index placements
+further (`index`: extra attributes, e.g. GSI keys for "the children of a group"); with a group model,
+groups too (`auth.group.changed`: name and location, `<t>#GRP#<group>`/`GROUP`). Newest event wins
+(`store.save_unless_older`): handlers are idempotent and order-tolerant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from . import store
+from .events import Envelope
+
+
+class DirectoryCopies:
+    def __init__(self, child_model: Any, placement_model: Any, *, group_model: Any = None,
+                 index: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        self.child_model = child_model
+        self.placement_model = placement_model
+        self.group_model = group_model
+        self.index = index or (lambda tenant, payload: {})
+
+    @staticmethod
+    def child_pk(tenant: str, child_id: str) -> str:
+        return store.key(tenant, "CHILD", child_id)
+
+    # -- events ------------------------------------------------------------------------------------
+    def on_child_updated(self, env: Envelope) -> None:
+        p = env.payload
+        store.save_unless_older(self.child_model(self.child_pk(env.tenant, p["child_id"]), "CHILD",
+                                                 child_id=p["child_id"], name=p["child_name"],
+                                                 as_of=env.occurred_at.isoformat()))
+
+    def on_child_placed(self, env: Envelope) -> None:
+        self.on_child_updated(env)  # both carry the child's name
+        self._save_placement(env)
+
+    def on_placement_changed(self, env: Envelope) -> None:
+        p = env.payload
+        previous = p.get("previous_start")
+        if previous and previous != p["start"]:
+            self.placement_model(self.child_pk(env.tenant, p["child_id"]), f"PLACEMENT#{previous}").delete()
+        self._save_placement(env)
+
+    def _save_placement(self, env: Envelope) -> None:
+        p, t = env.payload, env.tenant
+        store.save_unless_older(self.placement_model(
+            self.child_pk(t, p["child_id"]), f"PLACEMENT#{p['start']}", child_id=p["child_id"],
+            group_id=p["group_id"], location_id=p["location_id"], start=p["start"], end=p.get("end"),
+            as_of=env.occurred_at.isoformat(), **self.index(t, p)))
+
+    def on_group_changed(self, env: Envelope) -> None:
+        p = env.payload
+        store.save_unless_older(self.group_model(store.key(env.tenant, "GRP", p["group_id"]), "GROUP",
+                                                 group_id=p["group_id"], location_id=p["location_id"],
+                                                 name=p["name"], as_of=env.occurred_at.isoformat()))
+
+    @property
+    def handlers(self) -> dict[str, Callable[[Envelope], None]]:
+        found: dict[str, Callable[[Envelope], None]] = {
+            "auth.child.placed": self.on_child_placed, "auth.child.updated": self.on_child_updated,
+            "auth.placement.changed": self.on_placement_changed}
+        if self.group_model is not None:
+            found["auth.group.changed"] = self.on_group_changed
+        return found
+
+    # -- reads -------------------------------------------------------------------------------------
+    def forget(self, tenant: str, child_id: str) -> int:
+        """Delete the child's name and placement rows (a retention purge); how many there were."""
+        rows = [*self.placement_model.query(self.child_pk(tenant, child_id),
+                                            self.placement_model.sk.startswith("PLACEMENT#"), consistent_read=True)]
+        found = self.child(tenant, child_id)
+        rows += [found] if found is not None else []
+        for row in rows:
+            row.delete()
+        return len(rows)
+
+    def child(self, tenant: str, child_id: str) -> Any | None:
+        try:
+            return self.child_model.get(self.child_pk(tenant, child_id), "CHILD")
+        except self.child_model.DoesNotExist:
+            return None
+
+    def group(self, tenant: str, group_id: str) -> Any | None:
+        try:
+            return self.group_model.get(store.key(tenant, "GRP", group_id), "GROUP")
+        except self.group_model.DoesNotExist:
+            return None
+
+    def child_name(self, tenant: str, child_id: str) -> str | None:
+        found = self.child(tenant, child_id)
+        return str(found.name) if found else None
+
+    def placements(self, tenant: str, child_id: str, *, consistent: bool = False) -> list[Any]:
+        return list(self.placement_model.query(self.child_pk(tenant, child_id),
+                                               self.placement_model.sk.startswith("PLACEMENT#"),
+                                               consistent_read=consistent))
+
+    @staticmethod
+    def covers(placement: Any, day: date) -> bool:
+        iso = day.isoformat()
+        return bool(placement.start <= iso and (placement.end is None or iso <= placement.end))
+
+    def groups_on(self, tenant: str, child_id: str, day: date, *, consistent: bool = False) -> set[str]:
+        """The groups the child was placed in on `day` (usually one; two on the day of a move)."""
+        return {p.group_id for p in self.placements(tenant, child_id, consistent=consistent) if self.covers(p, day)}
