@@ -247,7 +247,8 @@ def purge(request: PurgeRequest) -> PurgeResult:
     deleted["classmates_feed_entries"] = len(classmates_feed)
     for row, kept in _in_classmate_diaries(tenant, shared):
         deleted["classmates_diary_photo_refs"] += _set_photos(row, kept)
-    upload_rows = [UploadItem(*uploads.upload_key(tenant, p.upload_id)) for p in held.photos.values() if p.upload_id]
+    upload_keys = [uploads.upload_key(tenant, p.upload_id) for p in held.photos.values() if p.upload_id]
+    upload_rows = list(UploadItem.batch_get(upload_keys, consistent_read=True)) if upload_keys else []
     _delete_rows(upload_rows)  # before the photos that name them: a repeated purge still finds them
     deleted["uploads"] = len(upload_rows)
     _delete_rows(held.photos.values())
