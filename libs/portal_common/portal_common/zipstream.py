@@ -14,12 +14,13 @@ Sizes past 4 GiB use ZIP64, which `zipfile` writes by itself.
 from __future__ import annotations
 
 import base64
+import json
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import aws
+from . import aws, ids
 
 PART_SIZE = 8 * 1024 * 1024
 _BYTES_FIELDS = ("extra", "comment")
@@ -165,6 +166,25 @@ class Writer:
                                      UploadId=self.progress.upload_id,
                                      MultipartUpload={"Parts": self.progress.parts})
         return self.progress.offset
+
+
+def save_state(bucket: str, prefix: str, manifest: list[dict[str, Any]], position: int,
+               progress: Progress) -> str:
+    """What the next step needs (the manifest, how far it got, the paused archive), under `prefix` plus a
+    name of its own, so a duplicate worker of the same step never overwrites it; the key prefix to pass on."""
+    key = f"{prefix}-{ids.new_id().lower()}"
+    body = json.dumps({"manifest": manifest, "position": position, "zip": progress.to_json()}).encode()
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=bucket, Key=f"{key}.json", Body=body, ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key=f"{key}.tail", Body=progress.tail, ServerSideEncryption="AES256")
+    return key
+
+
+def load_state(bucket: str, key: str) -> tuple[list[dict[str, Any]], int, Progress]:
+    s3 = aws.client("s3")
+    state = json.loads(s3.get_object(Bucket=bucket, Key=f"{key}.json")["Body"].read())
+    tail = s3.get_object(Bucket=bucket, Key=f"{key}.tail")["Body"].read()
+    return state["manifest"], int(state["position"]), Progress.from_json(state["zip"], tail)
 
 
 def abort(progress: Progress) -> None:

@@ -15,7 +15,6 @@ children, from every service, as JSON plus files, in one ZIP delivered like a di
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib import events, jobs
 from chalicelib.store import ChildExportItem, ExportItem, ExportPartItem
-from portal_common import aws, clock, errors, files, ids, store, zipstream
+from portal_common import aws, clock, errors, ids, store, zipstream
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 from portal_common.retention import SERVICES
@@ -132,20 +131,8 @@ def _manifest(item: ExportItem, tenant: str) -> list[dict[str, Any]]:
 
 def _put_state(tenant: str, export_id: str, step: int, manifest: list[dict[str, Any]], position: int,
                progress: zipstream.Progress) -> str:
-    """The state for step `step` under a key of its own (a duplicate worker never overwrites it)."""
-    prefix = f"{state_prefix(tenant, export_id)}{step}-{ids.new_id().lower()}"
-    s3 = aws.client("s3")
-    body = json.dumps({"manifest": manifest, "position": position, "zip": progress.to_json()}).encode()
-    s3.put_object(Bucket=jobs.bucket(), Key=f"{prefix}.json", Body=body, ServerSideEncryption=files.SSE)
-    s3.put_object(Bucket=jobs.bucket(), Key=f"{prefix}.tail", Body=progress.tail, ServerSideEncryption=files.SSE)
-    return prefix
-
-
-def _get_state(prefix: str) -> tuple[list[dict[str, Any]], int, zipstream.Progress]:
-    s3 = aws.client("s3")
-    state = json.loads(s3.get_object(Bucket=jobs.bucket(), Key=f"{prefix}.json")["Body"].read())
-    tail = s3.get_object(Bucket=jobs.bucket(), Key=f"{prefix}.tail")["Body"].read()
-    return state["manifest"], int(state["position"]), zipstream.Progress.from_json(state["zip"], tail)
+    return zipstream.save_state(jobs.bucket(), f"{state_prefix(tenant, export_id)}{step}", manifest, position,
+                                progress)
 
 
 def start_packing(outbox: Outbox, item: ExportItem) -> None:
@@ -176,7 +163,7 @@ def run_step(outbox: Outbox, tenant: str, export_id: str, step: int, *, budget_s
     item = jobs.get(tenant, export_id)
     if item is None or item.status != "running" or item.assembly_step != step or not item.state_key:
         return False  # a redelivered or stale step
-    manifest, position, progress = _get_state(item.state_key)
+    manifest, position, progress = zipstream.load_state(jobs.bucket(), item.state_key)
     writer, s3 = zipstream.Writer(progress), aws.client("s3")
     deadline = now() + (STEP_SECONDS if budget_seconds is None else budget_seconds)
     stamp, written = _zip_time(item.created_at), 0

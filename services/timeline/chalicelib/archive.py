@@ -21,7 +21,6 @@ writes at least one entry, so an archive always finishes however slow a step is.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from chalicelib import diary, diary_html, directory_copy, events, feed
 from chalicelib.archive_index import render_index
 from chalicelib.store import ArchiveJobItem, DiaryItem, FeedEntryItem
-from portal_common import aws, clock, ids, store, zipstream
+from portal_common import aws, clock, store, zipstream
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 
@@ -100,20 +99,12 @@ def build_manifest(tenant: str, child_id: str, start: date, end: date) -> list[d
 # -- steps ----------------------------------------------------------------------------------------
 def _put_state(job: ArchiveJobItem, step: int, manifest: list[dict[str, Any]], position: int,
                progress: zipstream.Progress) -> str:
-    """The state for step `step`, under a key of its own (a duplicate worker never overwrites it)."""
-    prefix = f"{state_prefix(job.tenant, job.child_id)}{job.export_id}/{step}-{ids.new_id().lower()}"
-    body = json.dumps({"manifest": manifest, "position": position, "zip": progress.to_json()})
-    s3 = aws.client("s3")
-    s3.put_object(Bucket=feed.photos_bucket(), Key=f"{prefix}.json", Body=body.encode(), ServerSideEncryption="AES256")
-    s3.put_object(Bucket=feed.photos_bucket(), Key=f"{prefix}.tail", Body=progress.tail, ServerSideEncryption="AES256")
-    return prefix
+    prefix = f"{state_prefix(job.tenant, job.child_id)}{job.export_id}/{step}"
+    return zipstream.save_state(feed.photos_bucket(), prefix, manifest, position, progress)
 
 
-def _get_state(prefix: str) -> tuple[list[dict[str, Any]], int, zipstream.Progress]:
-    s3 = aws.client("s3")
-    state = json.loads(s3.get_object(Bucket=feed.photos_bucket(), Key=f"{prefix}.json")["Body"].read())
-    tail = s3.get_object(Bucket=feed.photos_bucket(), Key=f"{prefix}.tail")["Body"].read()
-    return state["manifest"], int(state["position"]), zipstream.Progress.from_json(state["zip"], tail)
+def _get_state(key: str) -> tuple[list[dict[str, Any]], int, zipstream.Progress]:
+    return zipstream.load_state(feed.photos_bucket(), key)
 
 
 def _diary_page(tenant: str, entry: dict[str, Any], paths: dict[str, str], lang: str, names: dict[str, str]) -> bytes:
