@@ -15,3 +15,12 @@ def test_slugs_keep_ascii_letters_and_digits_only():
     assert files.slug("Noor de Vries") == "noor-de-vries"
     assert files.slug("Zeynep Öztürk-Çelik") == "zeynep-zt-rk-elik"
     assert files.slug("  ", "foto") == "foto"
+
+
+def test_unique_names_keep_the_extension_and_folders_their_own_mark():
+    taken: set[str] = set()
+    assert [files.unique("brief.pdf", taken) for _ in range(3)] == ["brief.pdf", "brief (2).pdf", "brief (3).pdf"]
+    assert files.unique(".profile", taken) == ".profile"  # a leading dot is no extension
+    folders: set[str] = set()
+    assert [files.unique("noor-de-vries", folders, mark="-{n}") for _ in range(2)] == ["noor-de-vries",
+                                                                                       "noor-de-vries-2"]

@@ -3,7 +3,8 @@
 - `upload_form`: a presigned POST for one file of a declared type and at most a given size, encrypted
   at rest (the browser or app posts it to S3 directly);
 - `download_url`: a presigned GET, optionally downloading as an attachment under a file name;
-- `slug`: the file-name-safe form of a person's name ("Noor de Vries" → "noor-de-vries").
+- `slug`: the file-name-safe form of a person's name ("Noor de Vries" → "noor-de-vries");
+- `unique`: a name not yet taken in an archive ("brief.pdf", "brief (2).pdf").
 """
 
 from __future__ import annotations
@@ -48,3 +49,15 @@ def download_url(bucket: str, key: str, *, seconds: int, file_name: str | None =
 def slug(name: str, fallback: str = "kind") -> str:
     """Lower-case ASCII letters and digits joined by hyphens; `fallback` when nothing is left."""
     return "-".join("".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in name).split()) or fallback
+
+
+def unique(name: str, taken: set[str], *, mark: str = " ({n})") -> str:
+    """`name`, or `name` with `mark` before its extension ("brief (2).pdf") while that is taken; the name
+    returned is added to `taken`."""
+    stem, dot, extension = name.rpartition(".") if "." in name[1:] else (name, "", "")
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}{mark.format(n=n)}{dot}{extension}"
+    taken.add(candidate)
+    return candidate

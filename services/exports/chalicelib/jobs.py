@@ -33,6 +33,7 @@ AVAILABLE_DAYS = 7
 ROW_DAYS = 30
 ACTIVE = ("queued", "running")
 STALLED_AFTER = timedelta(hours=6)  # a job not finished by then counts as failed (its messages were lost)
+EXPORT_ID = re.compile(r"exp-[a-z0-9]{26}")
 EXPIRY_INDEX = "_EXPORT_EXPIRY"  # gsi2: ready archives by the moment they stop being available (all tenants)
 log = logging.getLogger("exports.jobs")
 
@@ -46,7 +47,7 @@ def key(tenant: str, export_id: str) -> tuple[str, str]:
 
 
 def get(tenant: str, export_id: str) -> ExportItem | None:
-    if not re.fullmatch(r"exp-[a-z0-9]{26}", export_id):
+    if not EXPORT_ID.fullmatch(export_id):
         return None
     try:
         return ExportItem.get(*key(tenant, export_id), consistent_read=True)

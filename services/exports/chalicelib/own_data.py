@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib import directory_copy, jobs, personal_data
 from chalicelib.store import ChildExportItem, ExportItem, ExportPartItem
-from portal_common import aws, store
+from portal_common import store
 from portal_common.retention import Part, PurgeRequest, PurgeResult
 
 
@@ -32,16 +32,20 @@ def _exports_of(request: PurgeRequest) -> set[str]:
     return found
 
 
-def _delete_export(tenant: str, export_id: str) -> tuple[int, int]:
-    """The export's row, parts, child markers and objects; (rows, objects) deleted."""
-    rows = list(ExportPartItem.query(store.key(tenant, "EXPORT", export_id), ExportPartItem.sk.startswith("PART#")))
+def _delete_export(tenant: str, export_id: str, child_id: str) -> tuple[int, int]:
+    """The export's row, parts, child markers (the purged child's too, also when the row is gone) and
+    objects; (rows, objects) deleted."""
+    rows: list[Any] = list(ExportPartItem.query(store.key(tenant, "EXPORT", export_id),
+                                                ExportPartItem.sk.startswith("PART#")))
     item = jobs.get(tenant, export_id)
+    children = {child_id}
     if item is not None:
         rows.append(item)
-        children = list(item.child_ids or []) + ([item.child_id] if item.child_id else [])
-        rows += [ChildExportItem(store.key(tenant, "CHILD", c), f"EXPORT#{export_id}") for c in children]
+        children |= set(item.child_ids or []) | ({item.child_id} if item.child_id else set())
     for row in rows:
         row.delete()
+    for child in children:  # deleting by key: a marker already gone is no error
+        ChildExportItem(store.key(tenant, "CHILD", child), f"EXPORT#{export_id}").delete()
     objects = sum(personal_data.delete_prefix(prefix) for prefix in _prefixes(tenant, export_id))
     return len(rows), objects
 
@@ -51,14 +55,10 @@ def purge(request: PurgeRequest) -> PurgeResult:
     exports = _exports_of(request)
     deleted = {"exports": 0, "rows": 0, "objects": 0}
     for export_id in sorted(exports):
-        rows, objects = _delete_export(t, export_id)
+        rows, objects = _delete_export(t, export_id, request.child_id)
         deleted["exports"] += 1 if rows else 0
         deleted["rows"] += rows
         deleted["objects"] += objects
-    for marker in ChildExportItem.query(store.key(t, "CHILD", request.child_id),
-                                        ChildExportItem.sk.startswith("EXPORT#")):
-        marker.delete()  # of an export already gone
-        deleted["rows"] += 1
     deleted["copies"] = directory_copy.COPIES.forget(t, request.child_id)
     return PurgeResult(deleted=deleted, left=_left(request, exports))
 
@@ -77,13 +77,8 @@ def _left(request: PurgeRequest, exports: set[str]) -> list[str]:
         if jobs.get(t, export_id) is not None:
             left.append(f"export {export_id}")
         for prefix in _prefixes(t, export_id):
-            left += [f"object {k}" for k in _keys(prefix)]
+            left += [f"object {k}" for k in personal_data.keys_under(prefix)]
     return left
-
-
-def _keys(prefix: str) -> list[str]:
-    listed = aws.client("s3").list_objects_v2(Bucket=jobs.bucket(), Prefix=prefix).get("Contents", [])
-    return [o["Key"] for o in listed]
 
 
 def write_part(part: Part) -> None:

@@ -99,20 +99,19 @@ def on_delivered(outbox: Outbox) -> Callable[[Envelope], None]:
 
     def handle(env: Envelope) -> None:
         service, p = env.type.split(".", 1)[0], env.payload
-        if service not in SERVICES or env.source != service:
+        if service not in SERVICES or env.source != service or not jobs.EXPORT_ID.fullmatch(str(p["export_id"])):
             return
-        item = jobs.get(env.tenant, p["export_id"])
-        if item is None or item.kind != "personal_data" or item.status != "running":
-            return
+        item = ExportItem(*jobs.key(env.tenant, p["export_id"]))
         part = ExportPartItem(item.pk, f"PART#{service}", service=service, files=int(p.get("files", 0)),
                               bytes=int(p.get("bytes", 0)), delivered_at=clock.now().isoformat(),
-                              expires_at=item.expires_at)
-        try:
+                              expires_at=int((clock.now() + timedelta(days=jobs.ROW_DAYS)).timestamp()))
+        try:  # no read first: the conditions say whether this is a personal-data export still collecting
             with store.transaction() as tx:
                 tx.save(part, condition=ExportPartItem.pk.does_not_exist())
-                tx.update(item, actions=[ExportItem.done.add(1)], condition=ExportItem.status == "running")
+                tx.update(item, actions=[ExportItem.done.add(1)],
+                          condition=(ExportItem.status == "running") & (ExportItem.kind == "personal_data"))
         except TransactWriteError:
-            return  # this service's part was counted already (a redelivery)
+            return  # counted already (a redelivery), or no such export collecting parts
         fresh = jobs.get(env.tenant, p["export_id"])
         if fresh is not None and fresh.done >= len(SERVICES):
             start_packing(outbox, fresh)
@@ -121,12 +120,9 @@ def on_delivered(outbox: Outbox) -> Callable[[Envelope], None]:
 
 def _manifest(item: ExportItem, tenant: str) -> list[dict[str, Any]]:
     prefix = parts_prefix(tenant, item.export_id)
-    found: list[dict[str, Any]] = []
-    pages = aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=jobs.bucket(), Prefix=prefix)
-    for page in pages:
-        found += [{"key": o["Key"], "path": o["Key"][len(prefix):]} for o in page.get("Contents", [])]
+    found = sorted(({"key": k, "path": k[len(prefix):]} for k in keys_under(prefix)), key=lambda e: e["path"])
     readme = {"key": None, "path": "LEESMIJ.txt" if item.language != "en" else "README.txt"}
-    return [readme, *sorted(found, key=lambda e: e["path"])]
+    return [readme, *found]
 
 
 def _put_state(tenant: str, export_id: str, step: int, manifest: list[dict[str, Any]], position: int,
@@ -204,12 +200,17 @@ def on_continue(outbox: Outbox) -> Callable[[Envelope], None]:
     return handle
 
 
+def keys_under(prefix: str) -> list[str]:
+    """Every object key under `prefix` in the archives bucket."""
+    pages = aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=jobs.bucket(), Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
 def delete_prefix(prefix: str) -> int:
     """Delete every object under `prefix` in the archives bucket; how many."""
-    s3, removed = aws.client("s3"), 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=jobs.bucket(), Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=jobs.bucket(), Delete={"Objects": keys, "Quiet": True})
-            removed += len(keys)
-    return removed
+    keys = keys_under(prefix)
+    s3 = aws.client("s3")
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes 1,000 keys at a time
+        s3.delete_objects(Bucket=jobs.bucket(), Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]],
+                                                         "Quiet": True})
+    return len(keys)

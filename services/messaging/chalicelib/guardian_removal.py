@@ -18,11 +18,11 @@ Their uploads not attached to anything expire within a day, rows and files, by `
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib import conversations, directory_copy
 from chalicelib.notify_store import PendingItem, user_pk
@@ -124,25 +124,36 @@ def _waiting(tenant: str, conversation_id: str, names: set[str]) -> list[Pending
 
 
 def _unname_waiting(tenant: str, conversation_id: str, names: set[str]) -> None:
-    """Such a notification names no sender any more ("new message about <child>"), on condition nothing
-    folded into it meanwhile (else read again)."""
+    """Such a notification names no sender any more ("new message about <child>")."""
+
+    def unname(row: PendingItem) -> bool:
+        facts = dict(row.facts or {})
+        if facts.get("sender") not in names:
+            return False
+        facts.update(sender="", varied=sorted(set(facts.get("varied", ())) | {"sender"}))
+        row.update(actions=[PendingItem.facts.set(facts)], condition=PendingItem.count == row.count)
+        return True
+
     for row in _waiting(tenant, conversation_id, names):
-        for attempt in range(ATTEMPTS):
-            facts = dict(row.facts or {})
-            if facts.get("sender") not in names:
-                break
-            facts.update(sender="", varied=sorted(set(facts.get("varied", ())) | {"sender"}))
-            try:
-                row.update(actions=[PendingItem.facts.set(facts)], condition=PendingItem.count == row.count)
-                break
-            except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-            try:
-                row.refresh(consistent_read=True)
-            except PendingItem.DoesNotExist:
-                break  # delivered meanwhile
-            store.backoff(attempt)
+        while_unchanged(row, unname)
+
+
+def while_unchanged(row: PendingItem, write: Callable[[PendingItem], bool]) -> bool:
+    """Apply `write(row)`: a write of a pending notification on condition nothing folded into it meanwhile
+    (`count`), or False when there is nothing to do. A lost condition reads the row again and retries.
+    False when the row went meanwhile (delivered); raises when it stayed busy (the event is retried)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return write(row)
+        except (UpdateError, DeleteError) as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        try:
+            row.refresh(consistent_read=True)
+        except PendingItem.DoesNotExist:
+            return False
+        store.backoff(attempt)
+    raise RuntimeError(f"pending notification {row.pk}/{row.sk} stayed busy")
 
 
 def delete_all(rows: Iterable[Any]) -> int:

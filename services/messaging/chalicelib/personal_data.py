@@ -31,16 +31,6 @@ from portal_common.retention import Part
 HIDDEN_FACTS = ("link", "url", "varied")  # how the app opens it, not what it is about
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    """`name`, or `name (2)`, `name (3)`… before the extension when it is taken already."""
-    stem, dot, extension = name.rpartition(".") if "." in name[1:] else (name, "", "")
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{stem} ({n}){dot}{extension}"
-    taken.add(candidate)
-    return candidate
-
 
 def _copy(part: Part, attachment_id: str, path: str) -> bool:
     """Copy an attachment's file into the part; False when the file is not there (any other error retries)."""
@@ -57,7 +47,7 @@ def _message(part: Part, msg: MessageItem, markers: list[Any], folder: str, take
     lang, ulid = part.request.language, msg.sk.removeprefix("MSG#")
     files_out = []
     for a in msg.attachments or []:
-        path = f"files/{folder}/{_unique(a['file_name'], taken)}"
+        path = f"files/{folder}/{files.unique(a['file_name'], taken)}"
         files_out.append({"file_name": a["file_name"], "content_type": a["content_type"], "size": int(a["size"]),
                           "file": path if _copy(part, a["id"], path) else None})
     return {"sender": {"name": shown_name(msg.sender_name, msg.sender_removed, lang), "role": msg.sender_role,
@@ -72,7 +62,7 @@ def _conversation(part: Part, conv: ConversationItem, child_name: str, unread: i
                   folders: set[str]) -> dict[str, Any]:
     group = directory_copy.group(part.request.tenant, conv.group_id)
     group_name = group.name if group else ""
-    folder = _unique(files.slug(f"{child_name} {group_name}", fallback="conversation"), folders)
+    folder = files.unique(files.slug(f"{child_name} {group_name}", fallback="conversation"), folders)
     markers = conversations.markers(part.request.tenant, conv.conversation_id)
     taken: set[str] = set()
     messages = [_message(part, m, markers, folder, taken)

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib import attachments, conversations, directory_copy, guardian_removal
 from chalicelib.attachments import AttachmentItem
@@ -204,19 +204,12 @@ def pending_about(tenant: str, user_id: str, child_id: str, subjects: set[str]) 
 
 def _drop_pending(row: PendingItem) -> int:
     """Delete a pending notification on condition nothing folded into it meanwhile (else read it again)."""
-    for attempt in range(ATTEMPTS):
-        try:
-            row.delete(condition=PendingItem.count == row.count)
-            return 1
-        except DeleteError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-        try:
-            row.refresh(consistent_read=True)
-        except PendingItem.DoesNotExist:
-            return 0  # delivered meanwhile
-        store.backoff(attempt)
-    raise RuntimeError(f"pending notification {row.pk}/{row.sk} stayed busy")
+
+    def drop(r: PendingItem) -> bool:
+        r.delete(condition=PendingItem.count == r.count)
+        return True
+
+    return 1 if guardian_removal.while_unchanged(row, drop) else 0
 
 
 # -- the whole child -----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def write(part: Part) -> None:
         child = _Child(tenant, child_id)
         if not child.holds_anything():
             continue
-        slug = _unique(files.slug(child.name or "", files.slug(child_id)), slugs)
+        slug = files.unique(files.slug(child.name or "", files.slug(child_id)), slugs, mark="-{n}")
         paths = _photos(part, child, slug, names, sections["photos"])
         names.load_people({d.author_id for d in child.diary} | {r.user_id for r in child.log})
         sections["diary"].append({"child": child.name, "entries": [_entry(d, names, paths) for d in child.diary]})
@@ -122,15 +122,6 @@ class _Child:
     def holds_anything(self) -> bool:
         return bool(self.name or self.feed or self.diary or self.log or self.placements or self.consents)
 
-
-def _unique(slug: str, taken: set[str]) -> str:
-    """Two children whose names give the same folder name get their own folders all the same."""
-    found, n = slug, 1
-    while found in taken:
-        n += 1
-        found = f"{slug}-{n}"
-    taken.add(found)
-    return found
 
 
 def _photos(part: Part, child: _Child, slug: str, names: Names, out: list[dict[str, Any]]) -> dict[str, str]:
