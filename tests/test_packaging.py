@@ -361,6 +361,23 @@ def test_gateway_answers_problem_json_401_for_denials_and_404_for_unknown_paths(
             assert "$context.error.messageString" in responses[rtype]["responseTemplates"]["application/json"]
 
 
+def test_the_token_authorizer_caches_at_most_a_minute_per_token(templates):
+    """API Gateway's default is 300 s: a token near its expiry was accepted up to five minutes past `exp`.
+    The TTL is explicit (ADR 0002) and the views re-check `exp` (tests/test_token_expiry.py)."""
+    from portal_common.service import AUTHORIZER_CACHE_SECONDS
+
+    assert 0 <= AUTHORIZER_CACHE_SECONDS <= 60
+    for svc, t in templates.items():
+        (api,) = _of_type(t, "AWS::Serverless::Api").values()
+        definitions = api["Properties"]["DefinitionBody"]["securityDefinitions"]
+        authorizers = [d["x-amazon-apigateway-authorizer"] for d in definitions.values()
+                       if "x-amazon-apigateway-authorizer" in d]
+        assert authorizers, svc
+        for authorizer in authorizers:
+            assert authorizer["type"] == "token", svc
+            assert authorizer["authorizerResultTtlInSeconds"] == AUTHORIZER_CACHE_SECONDS, svc
+
+
 def test_shared_stack_owns_the_topic_and_the_domain(packaged):
     shared = json.loads(Path(packaged["main"]["summary"]["shared_template"]).read_text())
     topic = shared["Resources"]["EventsTopic"]["Properties"]

@@ -36,6 +36,8 @@ class Relation(StrEnum):
     CHILD = "child"        # a child the caller is related to
 
 
+# Clock skew allowed on a token's time claims (the verifier and the views' re-check of `exp`).
+TOKEN_LEEWAY_SECONDS = 5
 ALL_ROLES = frozenset(Role)
 STAFF_SIDE = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})
 PARENT_ONLY = frozenset({Role.PARENT})
@@ -142,6 +144,10 @@ class Principal:
     locations: frozenset[str] = field(default_factory=frozenset)
     language: str = "nl"
     session_id: str = ""
+    # The token's `exp` (epoch seconds) when the principal came from a verified token. The views check it
+    # again on every request: API Gateway caches the authorizer's answer per token for up to
+    # AUTHORIZER_CACHE_SECONDS, and a cached answer must not carry a token past its expiry (ADR 0002).
+    expires_at: float | None = field(default=None, compare=False)
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
@@ -154,7 +160,11 @@ class Principal:
             locations=frozenset(map(str, claims.get("locations", []))),
             language=str(claims.get("lang", "nl")),
             session_id=str(claims.get("sid", "")),
+            expires_at=float(claims["exp"]) if claims.get("exp") is not None else None,
         )
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now > self.expires_at + TOKEN_LEEWAY_SECONDS
 
     def to_claims(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,7 @@ from typing import Any
 from chalice import AuthResponse, Chalice, Response
 from pydantic import BaseModel
 
-from . import authz, errors, i18n, logs, paging
+from . import authz, clock, errors, i18n, ids, logs, paging
 from .authz import Principal, Relation, Target
 from .parsing import parse_body, parse_query
 from .settings import get_settings
@@ -35,6 +35,10 @@ from .settings import get_settings
 log = logging.getLogger("portal.http")
 objects_log = logging.getLogger("portal.objects")
 AUTHORIZER_NAME = "token"
+# API Gateway caches an authorizer's answer per token. Set explicitly (its default is 300 s): at most a
+# minute of a revoked key or a changed policy, and never past the token's own `exp`, which every view
+# checks again (`Principal.expired`). ADR 0002 says why 60 s rather than 0.
+AUTHORIZER_CACHE_SECONDS = 60
 JSON = "application/json"
 
 
@@ -176,7 +180,7 @@ class PortalApp(Chalice):
 
     # -- authentication ----------------------------------------------------------------------
     def _make_authorizer(self) -> Any:
-        @self.authorizer(name=AUTHORIZER_NAME)
+        @self.authorizer(name=AUTHORIZER_NAME, ttl_seconds=AUTHORIZER_CACHE_SECONDS)
         def token_authorizer(auth_request: Any) -> AuthResponse:
             from .tokens import InvalidToken, get_verifier  # keeps PyJWT off public-only cold paths
 
@@ -190,8 +194,8 @@ class PortalApp(Chalice):
             except InvalidToken:
                 return deny
             # Authorizer context values must be strings: the claims travel as one JSON string.
-            return AuthResponse(routes=["*"], principal_id=principal.user_id,
-                                context={"claims": json.dumps(principal.to_claims())})
+            claims = {**principal.to_claims(), "exp": principal.expires_at}
+            return AuthResponse(routes=["*"], principal_id=principal.user_id, context={"claims": json.dumps(claims)})
 
         self._export("token_authorizer", token_authorizer)
         return token_authorizer
@@ -204,7 +208,10 @@ class PortalApp(Chalice):
         raw = context.get("claims")
         if not raw:
             return None
-        return Principal.from_claims(json.loads(raw))
+        principal = Principal.from_claims(json.loads(raw))
+        if principal.expired(clock.utcnow().timestamp()):
+            return None  # a cached authorizer answer outliving the token: 401 like any expired token
+        return principal
 
     # -- errors ------------------------------------------------------------------------------
     def _problem_middleware(self, event: Any, get_response: Callable[[Any], Response]) -> Response:
@@ -265,6 +272,10 @@ class PortalApp(Chalice):
                         # The language the user chose in their account wins over the device's header.
                         req.lang = i18n.negotiate(request.headers.get("accept-language"), principal.language)
                         authz.check_role(principal, action)  # type: ignore[arg-type]
+                    if not all(ids.is_id(value) for value in params.values()):
+                        # Every path parameter is an id (dates, periods and secrets fit the same alphabet):
+                        # anything else names nothing that exists, and never reaches a key.
+                        raise errors.NotFound()
                     if query is not None:
                         req.query = parse_query(request, query)
                     elif request.query_params:

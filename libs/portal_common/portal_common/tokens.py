@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from . import clock, ids
-from .authz import Principal
+from .authz import TOKEN_LEEWAY_SECONDS, Principal
 from .settings import Settings, SettingsError, get_settings
 
 ALGORITHM = "EdDSA"
-LEEWAY_SECONDS = 5
+LEEWAY_SECONDS = TOKEN_LEEWAY_SECONDS
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "tid", "role"]
 
 

@@ -18,6 +18,7 @@ from chalicelib import attachments, conversations, locations, publications
 from chalicelib.publications import PublicationEntryItem, PublicationItem
 from portal_common import clock, errors
 from portal_common.authz import Role, Target
+from portal_common.ids import Id
 from portal_common.parsing import Body, Out, Query
 from portal_common.service import PortalApp, Req
 
@@ -31,7 +32,7 @@ AttachmentIds: Any = Field(default_factory=list, max_length=10, description="com
 class _Text(Body):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=20000)
-    attachment_ids: list[str] = AttachmentIds
+    attachment_ids: list[Id] = AttachmentIds
     publish_at: AwareDatetime | None = Field(default=None, description="a future moment: scheduled; else now")
     pinned: bool = False
 

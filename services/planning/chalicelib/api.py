@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from portal_common.ids import Id
 from portal_common.parsing import Out, Query
 
 MAX_CALENDAR_DAYS = 400
@@ -15,7 +16,7 @@ MAX_CALENDAR_DAYS = 400
 class CalendarQuery(Query):
     from_: date = Field(alias="from", description="first day, YYYY-MM-DD")
     to: date = Field(description="last day, YYYY-MM-DD (at most 400 days after `from`)")
-    child_id: str | None = Field(default=None, max_length=64)
+    child_id: Id | None = None
 
     @model_validator(mode="after")
     def _range(self) -> CalendarQuery:

@@ -20,6 +20,7 @@ from chalicelib import diary, diary_html, directory_copy, feed
 from chalicelib.store import DiaryItem, GroupCopyItem, PhotoItem
 from portal_common import aws, clock, errors, files
 from portal_common.authz import Principal, Role, Target
+from portal_common.ids import Id
 from portal_common.parsing import Body, Out, Query
 from portal_common.service import PortalApp, Req, json_response
 
@@ -38,7 +39,7 @@ class DiaryIn(Body):
     date: Day
     text: str = Field(min_length=1, max_length=5000)
     rhythm: list[RhythmIn] = Field(default_factory=list, max_length=60)
-    photo_ids: list[str] = Field(default_factory=list, max_length=10)
+    photo_ids: list[Id] = Field(default_factory=list, max_length=10)
 
 
 class DiaryOut(Out):

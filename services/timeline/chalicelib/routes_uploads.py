@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from chalicelib import directory_copy, uploads
 from chalicelib.store import UploadItem
-from portal_common import clock, errors
+from portal_common import clock, errors, ids
 from portal_common.authz import Target
 from portal_common.parsing import Body, Out
 from portal_common.service import PortalApp, Req
@@ -22,7 +22,7 @@ DAYS_BACK = 7  # photos of the past week can still be added
 
 class UploadIn(Body):
     group_id: str = Id
-    child_ids: list[str] = Field(default_factory=list, max_length=30,
+    child_ids: list[ids.Id] = Field(default_factory=list, max_length=30,
                                  description="the children in the photo (none: a group photo without faces)")
     content_type: Literal["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"]
     size: int = Field(ge=1, le=uploads.MAX_BYTES, description="bytes; the upload may not be larger")
