@@ -49,7 +49,7 @@ class StackProcess:
     def output(self) -> str:
         return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
 
-    def wait_for_demo(self, seconds: float = 90.0) -> None:
+    def wait_for_demo(self, seconds: float = 300.0) -> None:
         """The demo's photos, reports and messages are seeded in the background after start-up (through the
         queues): its last line is "demo messaging: ...". Tests that build on the demo wait for it."""
         deadline = time.monotonic() + seconds
@@ -60,7 +60,7 @@ class StackProcess:
     def errors(self) -> str:
         return self.err_path.read_text(errors="replace")[-4000:] if self.err_path.exists() else ""
 
-    def start(self, timeout: float = 20.0) -> StackProcess:
+    def start(self, timeout: float = 180.0) -> StackProcess:
         env = {**os.environ, "PORT": str(self.port), "PYTHONUNBUFFERED": "1", "PORTAL_LOG_LEVEL": "WARNING"}
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=REPO, env=env,
