@@ -36,7 +36,9 @@ NO_ITEM_ROUTE: dict[tuple[str, str], str] = {
     ("exports", "/purges"): "a purge's audit is a line of the audit",
 }
 CHILDREN = [c.id for family in d.FAMILIES for c in family.children]
-FILTER_VALUES = {"child_id": CHILDREN, "group_id": [g["id"] for g in d.GROUPS], "location_id": [d.LOCATION_ID]}
+# The demo's values for a list's path parameters and optional filters (the photos' and diaries' days too).
+FILTER_VALUES = {"child_id": CHILDREN, "group_id": [g["id"] for g in d.GROUPS], "location_id": [d.LOCATION_ID],
+                 "date": ["2026-11-23", "2026-11-24"]}
 
 
 def list_routes(services) -> dict[tuple[str, str], Any]:
@@ -65,6 +67,7 @@ def _urls(name: str, path: str, spec: Any) -> list[str]:
     """The list read without its filters and with each demo value for each (path parameters: each value)."""
     base = [f"/{name}{path}"]
     for param in re.findall(r"{(\w+)}", path):
+        assert param in FILTER_VALUES, f"{name} GET {path}: add the demo's values for {param!r} to FILTER_VALUES"
         base = [u.replace(f"{{{param}}}", v) for u in base for v in FILTER_VALUES[param]]
     fields = spec.query.model_fields if spec.query is not None else {}
     filters = [f"{f}={v}" for f in fields if f in FILTER_VALUES for v in FILTER_VALUES[f]]
