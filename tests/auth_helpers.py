@@ -41,6 +41,52 @@ def seed_other_tenant(directory) -> None:
                            start="2025-01-01")
 
 
+OTHER_DOMAIN = "other.ouderportaal.nl"
+# The other organisation's people, one of each role; none of them relates to the mirrored demo ids
+# (their child, group and location are their own), except the admin, who relates to everything there.
+OTHER_PEOPLE = {
+    "parent": "ouder@other.ouderportaal.nl",
+    "staff": "pm@other.ouderportaal.nl",
+    "manager": "manager@other.ouderportaal.nl",
+    "admin": "admin@other.ouderportaal.nl",
+}
+
+
+def activate_account(tenant: str, user_id: str, password: str = PASSWORD) -> None:
+    """Activate an invited account through its activation link, as seed_demo does (the e-mail skipped)."""
+    from datetime import timedelta
+
+    from portal_common.testing.loader import load_service
+
+    auth = load_service("auth").lib
+    link = auth.tokens_store.issue_one_time("activation", tenant, user_id, timedelta(hours=1))
+    assert auth.activation.use_link("activation", link, password), user_id
+
+
+def seed_other_tenant_people(directory) -> dict[str, str]:
+    """`seed_other_tenant`, plus a location, group and child of its own and a signed-up user of every role.
+
+    Returns the e-mail addresses by role (sign in at OTHER_DOMAIN with the demo password)."""
+    seed_other_tenant(directory)
+    directory.create_location("other", "loc-anders", "Anders Centrum", address={}, contact={})
+    directory.create_group("other", "grp-anders", "loc-anders", "Anders", age_from_months=0, age_to_months=48,
+                           capacity={"morning": 10, "afternoon": 10})
+    directory.create_child("other", "child-anders", "Ander Kind", "2024-02-02", group_id="grp-anders",
+                           start="2025-01-01")
+    people = {
+        "parent": ("user-other-parent", "Ouder Anders", {}),
+        "staff": ("user-other-staff", "Medewerker Anders", {"groups": {"grp-anders"}, "locations": {"loc-anders"}}),
+        "manager": ("user-other-manager", "Manager Anders", {"locations": {"loc-anders"}}),
+        "admin": ("user-other-admin", "Beheer Anders", {}),
+    }
+    for role, (user_id, name, scope) in people.items():
+        directory.create_user("other", user_id, email=OTHER_PEOPLE[role], name=name, role=role, **scope)
+        if role == "parent":
+            directory.link_guardian("other", "child-anders", user_id)
+        activate_account("other", user_id)
+    return dict(OTHER_PEOPLE)
+
+
 def demo_login_header(api, login_email: str) -> dict[str, str]:
     return bearer(login(api, login_email).json["access_token"])
 

@@ -130,3 +130,15 @@ def staff(world):
 
     return demo_login_header(world, "staff1@demo.ouderportaal.nl")
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the figures a test records with `record_property("authorization_matrix", line)` in the final
+    summary, with or without `-s` and also under xdist (the property travels with the test's report)."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "authorization_matrix":
+                    terminalreporter.write_line(str(value))

@@ -87,9 +87,19 @@ def test_overview_and_group_day_refuse_other_families_other_groups_and_other_ten
         assert world.get("/planning/requests?group_id=grp-rupsen", headers=headers).status_code == 404
         assert world.get("/planning/groups/grp-rupsen/day?date=2026-11-30", headers=headers).status_code == 404
     assert world.get("/planning/groups/grp-rupsen/day?date=2026-11-30", headers=parent).status_code == 403
-    assert world.get("/planning/requests?group_id=grp-rupsen", headers=parent).status_code == 422
+    refused = world.get("/planning/requests?group_id=grp-rupsen", headers=parent)
+    assert (refused.status_code, refused.json["code"]) == (403, "action_not_allowed")
     staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
     assert world.get("/planning/groups/grp%23rupsen/day?date=2026-11-30", headers=staff).status_code == 404
     assert world.get("/planning/groups/grp-unknown/day?date=2026-11-30", headers=staff).status_code == 404
     admin = demo_login_header(world, "admin@demo.ouderportaal.nl")
     assert world.get("/planning/groups/grp-unknown/day?date=2026-11-30", headers=admin).status_code == 404
+
+
+def test_a_parent_naming_a_group_is_refused_by_role_like_on_every_staff_route(world, parent, history):
+    """A group's requests are staff's: a parent gets 403 `action_not_allowed` for any group, their child's
+    included (it was a 422 `group_id_is_for_staff`, unlike the group's day and messaging's group inbox)."""
+    for group in ("grp-rupsen", "grp-bijen", "grp-unknown"):
+        refused = world.get(f"/planning/requests?group_id={group}", headers=parent)
+        assert (refused.status_code, refused.json["code"]) == (403, "action_not_allowed"), group
+    assert world.get("/planning/requests?child_id=child-noor", headers=parent).status_code == 200

@@ -26,7 +26,7 @@ from chalicelib.api_overview import (
 )
 from chalicelib.overview import overview_item
 from chalicelib.store import GroupCopyItem, RequestItem
-from portal_common import errors, store
+from portal_common import authz, errors, store
 from portal_common.authz import Role, Target
 from portal_common.service import PortalApp, Req
 
@@ -82,8 +82,9 @@ def register(app: PortalApp) -> None:
         principal, tenant = req.principal, req.principal.tenant
         if principal.role is Role.PARENT:
             if query.group_id:
-                raise errors.Unprocessable(code="group_id_is_for_staff", errors=[
-                    {"loc": ["query", "group_id"], "msg": "parents see their own children's requests"}])
+                # A group's list is staff's (group.planning.read): a parent's role is refused with 403
+                # `action_not_allowed`, as on the group's day and messaging's group inbox.
+                authz.check_role(principal, "group.planning.read")
             if query.child_id:
                 req.authorize(Target.child(tenant, query.child_id), action="child.calendar.read")
                 return family_page(req, [query.child_id], query)
