@@ -108,7 +108,7 @@ def test_every_operation_documents_its_problem_answers(doc, app):
         errors = {int(s) for s in responses if int(s) >= 400}
         assert 400 in errors  # an unknown query parameter, everywhere
         assert all(responses[str(s)]["content"] == problem for s in errors)
-        assert not any(500 <= s for s in errors)  # a 5xx is a bug, never a documented answer
+        assert not any(s >= 500 for s in errors)  # a 5xx is a bug, never a documented answer
         if spec.body is not None:
             assert {413, 415, 422} <= errors
         if "{" in spec.path:
