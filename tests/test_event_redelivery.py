@@ -119,3 +119,65 @@ def test_every_consumed_event_type_is_idempotent_and_order_tolerant(world, servi
                 f"{gate.pairs} (type, consumer) pairs, each delivered twice, handled again and out of order; "
                 f"{len(gate.problems)} problems")
     assert not gate.problems, "\n\n".join(gate.problems)
+
+
+def test_a_consumed_type_without_a_sample_is_named_not_skipped():
+    placed = events.Envelope(event_id="e-1", type="auth.child.placed", version=1, tenant="demo",
+                             occurred_at=datetime(2026, 11, 24, 9, 0).astimezone(), source="auth", payload={})
+    found, missing = samples_by_type([placed], {"auth.child.placed", "auth.child.renamed_twice"})
+    assert set(found) == {"auth.child.placed"} and missing == {"auth.child.renamed_twice"}
+
+
+# -- a poison message ------------------------------------------------------------------------------------
+def _users_changed(services, count: int) -> list[events.Envelope]:
+    auth_events = services["auth"].lib.events
+    return [events.make_event(auth_events.UserChanged(
+        user_id=f"user-poison-{n}", name=f"Ouder {n}", email=f"ouder{n}@example.nl", language="nl", role="parent",
+        status="active"), tenant="demo", source="auth") for n in range(count)]
+
+
+def _poisoned(services) -> tuple[list[events.Envelope], events.Envelope, str]:
+    """Valid events, one whose handler raises (a payload without the fields it needs), an unreadable body."""
+    good = _users_changed(services, 3)
+    raising = good[0].model_copy(update={"event_id": ids.new_id(), "payload": {"user_id": "user-poison-x"}})
+    return good, raising, '{"event_id": "not an envelope'
+
+
+def test_a_poison_message_fails_alone_and_the_rest_of_its_batch_completes(services, bus):
+    messaging = services["messaging"]
+    good, raising, unreadable = _poisoned(services)
+    bodies = [e.to_json() for e in good[:2]] + [unreadable, raising.to_json(), good[2].to_json()]
+    records = [{"messageId": f"m-{n}", "body": body} for n, body in enumerate(bodies)]
+    answer = consumer.handle_batch(messaging.app.inbox, records, messaging.app.event_handlers)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-2"}, {"itemIdentifier": "m-3"}]}
+    assert [messaging.app.inbox.seen(e.event_id) for e in [*good, raising]] == [True, True, True, False]
+    profiles = messaging.lib.user_copy.profiles("demo", [f"user-poison-{n}" for n in range(3)] + ["user-poison-x"])
+    assert sorted(p.name for p in profiles.values()) == ["Ouder 0", "Ouder 1", "Ouder 2"]  # applied, and only those
+
+
+def test_with_real_sqs_the_poison_messages_end_in_the_dlq_after_the_redrive_count(services, aws, bus):
+    """SNS → the service's queue (created with its DLQ by portal_common.resources) → the local stack's poller,
+    which deletes what succeeded and makes a reported failure visible again (at once here): after
+    MAX_RECEIVE_COUNT deliveries SQS moves a failing message to the DLQ; nothing else goes there."""
+    from infra.local.sqs import QueuePoller
+    from portal_common import resources, settings
+
+    messaging, sqs, config = services["messaging"], aws["sqs"], settings.get_settings()
+    good, raising, unreadable = _poisoned(services)
+    events.SnsBus().publish([*good[:2], raising, good[2]])  # the real subscription, with its filter policy
+    queue_url = sqs.get_queue_url(QueueName=config.queue_name("messaging"))["QueueUrl"]
+    dlq_url = sqs.get_queue_url(QueueName=config.dlq_name("messaging"))["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody=unreadable)
+    poller = QueuePoller("messaging-on_events", messaging.module.on_events, sqs, queue_url, region=config.region,
+                         wait_seconds=0, backoff=lambda receive_count: 0)
+    polls = 0
+    while poller.poll_once() and polls < 2 * resources.MAX_RECEIVE_COUNT:
+        polls += 1
+    assert polls == resources.MAX_RECEIVE_COUNT  # five deliveries of the two failing ones; the sixth finds none
+    left = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+    dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in dead) == sorted([unreadable, raising.to_json()])
+    # delivered MAX_RECEIVE_COUNT times to the consumer, then read here once more
+    assert [int(m["Attributes"]["ApproximateReceiveCount"]) for m in dead] == [resources.MAX_RECEIVE_COUNT + 1] * 2
+    assert all(messaging.app.inbox.seen(e.event_id) for e in good) and not messaging.app.inbox.seen(raising.event_id)
