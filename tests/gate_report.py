@@ -35,6 +35,6 @@ def pytest_runtest_logreport(report) -> None:
     reporter = _config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
-    reporter.ensure_newline()
+    reporter.write("\n")  # after the progress dots
     for line in lines:
         reporter.write_line(line)
