@@ -15,7 +15,7 @@ from chalice.local import LambdaContext
 
 from infra.local.sqs import lambda_record
 from portal_common import resources
-from portal_common.service import handle_object_notices
+from portal_common.consumer import handle_object_notices
 from portal_common.settings import get_settings
 from tests.test_timeline_uploads import ask, jpeg_with_gps
 

@@ -116,6 +116,9 @@ def _raw_target(request: Request) -> str:
         if not raw.startswith("/"):
             parts = urlsplit(raw)
             raw = parts.path + (f"?{parts.query}" if parts.query else "")
+        query = environ.get("QUERY_STRING")
+        if query and "?" not in raw:  # a server (werkzeug's test client) that keeps the query out of it
+            raw = f"{raw}?{query}"
         return str(raw)
     query = environ.get("QUERY_STRING")
     return quote(request.path) + (f"?{query}" if query else "")

@@ -9,10 +9,13 @@
 - An `event_id` already processed is acknowledged without running the handler again.
 - An `event_id` being processed right now by another worker is reported failed (retried later).
 - A handler that raises is reported failed; the other records of the batch are not affected.
+
+`handle_object_notices` does the same for S3 event notifications (no inbox: S3 gives no stable id).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,6 +28,7 @@ from .events import Envelope, envelope_from_sqs_body
 from .store import MainItem, table_meta
 
 log = logging.getLogger("portal.consumer")
+objects_log = logging.getLogger("portal.objects")
 LOCK_SECONDS = 300
 REMEMBER_SECONDS = 15 * 24 * 3600  # longer than SQS can keep a message (14 days)
 
@@ -140,5 +144,35 @@ def handle_batch(inbox: Inbox, records: Iterable[Any], handlers: dict[str, Handl
             failures.append({"itemIdentifier": message_id})
             continue
         if not handle_one(inbox, env, handlers):
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def handle_object_notices(records: Any, handler: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Feed the S3 event notifications in an SQS batch to `handler`, reporting partial batch failures.
+
+    A body that is not an S3 notification is reported failed (it ends in the DLQ); the `s3:TestEvent`
+    S3 sends when the notification is configured is acknowledged without calling the handler; a
+    handler that raises fails its record only.
+    """
+    failures = []
+    for record in records:
+        message_id = _message_id(record)
+        try:
+            notice = json.loads(_body(record))
+            if not isinstance(notice, dict):
+                raise ValueError("not a JSON object")
+            if notice.get("Event") == "s3:TestEvent":
+                continue
+            if not isinstance(notice.get("Records"), list):
+                raise ValueError("no Records")
+        except Exception:  # noqa: BLE001 - unreadable in any way: leave it for the DLQ
+            objects_log.error("unreadable S3 notification; left for the DLQ", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+            continue
+        try:
+            handler(notice)
+        except Exception:  # noqa: BLE001 - this record only; SQS retries it, then the DLQ keeps it
+            objects_log.exception("S3 notification handler failed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}

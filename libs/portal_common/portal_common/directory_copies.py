@@ -3,7 +3,8 @@ from auth).
 
 `auth.child.placed` carries the name and a placement, `auth.child.updated` a corrected name, and
 `auth.placement.changed` new dates (with `previous_start` when the start itself moved: placements are
-known by their start). Each service keeps the rows in its own table with its own item classes (the
+known by their start; the moved one's row stays, as a placement of no days, so a late older event cannot
+bring it back). Each service keeps the rows in its own table with its own item classes (the
 name row `<t>#CHILD#<child>`/`CHILD`, placement rows `.../PLACEMENT#<start>`), and may index placements
 further (`index`: extra attributes, e.g. GSI keys for "the children of a group"); with a group model,
 groups too (`auth.group.changed`: name and location, `<t>#GRP#<group>`/`GROUP`). Newest event wins
@@ -13,11 +14,13 @@ groups too (`auth.group.changed`: name and location, `<t>#GRP#<group>`/`GROUP`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from . import store
 from .events import Envelope
+
+MOVED_KEPT_SECONDS = 15 * 24 * 3600  # longer than SQS keeps a message (14 days)
 
 
 class DirectoryCopies:
@@ -47,8 +50,23 @@ class DirectoryCopies:
         p = env.payload
         previous = p.get("previous_start")
         if previous and previous != p["start"]:
-            self.placement_model(self.child_pk(env.tenant, p["child_id"]), f"PLACEMENT#{previous}").delete()
+            self._save_moved(env, previous)
         self._save_placement(env)
+
+    def _save_moved(self, env: Envelope, start: str) -> None:
+        """The placement that started on `start` moved: not deleted but kept as a row of no days (its end
+        the day before its start), as of this event, so an older event about it that SQS delivers late
+        cannot bring it back (`save_unless_older` refuses it). It goes once SQS cannot deliver one."""
+        p = env.payload
+        day_before = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
+        store.save_unless_older(self.placement_model(
+            self.child_pk(env.tenant, p["child_id"]), f"PLACEMENT#{start}", child_id=p["child_id"],
+            group_id=p["group_id"], location_id=p["location_id"], start=start, end=day_before,
+            as_of=env.occurred_at.isoformat(), expires_at=int(env.occurred_at.timestamp()) + MOVED_KEPT_SECONDS))
+
+    @staticmethod
+    def moved(placement: Any) -> bool:
+        return placement.end is not None and placement.end < placement.start
 
     def _save_placement(self, env: Envelope) -> None:
         p, t = env.payload, env.tenant
@@ -100,9 +118,10 @@ class DirectoryCopies:
         return str(found.name) if found else None
 
     def placements(self, tenant: str, child_id: str, *, consistent: bool = False) -> list[Any]:
-        return list(self.placement_model.query(self.child_pk(tenant, child_id),
-                                               self.placement_model.sk.startswith("PLACEMENT#"),
-                                               consistent_read=consistent))
+        """The child's placements (not the rows left of moved ones)."""
+        return [p for p in self.placement_model.query(self.child_pk(tenant, child_id),
+                                                      self.placement_model.sk.startswith("PLACEMENT#"),
+                                                      consistent_read=consistent) if not self.moved(p)]
 
     @staticmethod
     def covers(placement: Any, day: date) -> bool:

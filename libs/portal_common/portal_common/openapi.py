@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from . import authz
+from . import authz, ids
 
 if TYPE_CHECKING:
-    from .service import PortalApp
+    from .service import PortalApp, RouteSpec
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -29,11 +29,40 @@ PROBLEM_SCHEMA = {
     },
 }
 _PARAM = re.compile(r"{(\w+)}")
+# Every path parameter is an id (`portal_common.ids`): anything else is a 404 before anything is read.
+PATH_ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": ids.ID_MAX_LENGTH, "pattern": ids.ID_PATTERN}
+_ROUTE_PROBLEMS = {409: "conflicts with the object's current state", 410: "existed, but is gone",
+                   429: "too many requests; see Retry-After"}
 
 
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _problems(spec: RouteSpec, has_path_params: bool) -> dict[int, str]:
+    """The problem+json answers an operation can give, from what the route takes and who may call it."""
+    found = {400: "malformed request: an unknown query parameter, a missing field or a wrong type"}
+    writes = spec.method not in ("GET", "HEAD")
+    if spec.body is not None:
+        found[413] = "body too large"
+        found[415] = "not application/json"
+    if spec.body is not None or spec.query is not None or has_path_params or writes:
+        found[422] = "well-formed, but breaks a rule (a value, or the object's state)"
+    if has_path_params:
+        found[404] = "not found, or not yours"
+    if spec.public:
+        if writes:  # sign-in and recovery: credentials or a link's token, throttled
+            found[401] = "credentials or token not accepted"
+            found[429] = "too many attempts; see Retry-After"
+    else:
+        found[401] = "missing, invalid or expired token"
+        found[403] = "the role may not do this"
+        found[404] = "not found, or not yours"
+        if writes:
+            found[409] = "conflicts with the object's current state or a concurrent change"
+    found.update({s: _ROUTE_PROBLEMS.get(s, "see the description") for s in spec.also if s >= 400})
+    return found
 
 
 def build_openapi(app: PortalApp) -> dict[str, Any]:
@@ -63,8 +92,8 @@ def build_openapi(app: PortalApp) -> dict[str, Any]:
             op["x-roles"] = sorted(r.value for r in action.roles)
             op["x-relation"] = action.relation.value
             op["description"] = f"Action `{action.name}`: {action.description}."
-        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in _PARAM.findall(spec.path)]
+        path_params = _PARAM.findall(spec.path)
+        params = [{"name": n, "in": "path", "required": True, "schema": dict(PATH_ID_SCHEMA)} for n in path_params]
         if spec.query is not None:
             qschema = spec.query.model_json_schema()
             required = set(qschema.get("required", []))
@@ -75,18 +104,13 @@ def build_openapi(app: PortalApp) -> dict[str, Any]:
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(spec.body, "validation")]}}}
-            op["responses"]["400"] = _problem("malformed JSON, unknown field or wrong type")
-            op["responses"]["413"] = _problem("body too large")
-            op["responses"]["415"] = _problem("not application/json")
-            op["responses"]["422"] = _problem("valid JSON that breaks a rule")
         ok: dict[str, Any] = {"description": "success"}
         if spec.response is not None:
             ok["content"] = {"application/json": {"schema": refs[(spec.response, "serialization")]}}
-        op["responses"][str(spec.status)] = ok
-        if not spec.public:
-            op["responses"]["401"] = _problem("missing, invalid or expired token")
-            op["responses"]["403"] = _problem("the role may not do this")
-            op["responses"]["404"] = _problem("not found, or not yours")
+        for status in sorted({spec.status, *(s for s in spec.also if s < 400)}):
+            op["responses"][str(status)] = ok
+        for status, description in sorted(_problems(spec, bool(path_params)).items()):
+            op["responses"][str(status)] = _problem(description)
         paths.setdefault(spec.path, {})[spec.method.lower()] = op
 
     return {

@@ -33,7 +33,6 @@ from .parsing import parse_body, parse_query
 from .settings import get_settings
 
 log = logging.getLogger("portal.http")
-objects_log = logging.getLogger("portal.objects")
 AUTHORIZER_NAME = "token"
 # API Gateway caches an authorizer's answer per token. Set explicitly (its default is 300 s): at most a
 # minute of a revoked key or a changed policy, and never past the token's own `exp`, which every view
@@ -56,6 +55,7 @@ class RouteSpec:
     summary: str
     max_body: int | None = None
     tags: tuple[str, ...] = ()
+    also: tuple[int, ...] = ()  # other statuses the view answers itself (201 for a PUT that created, 410...)
 
 
 @dataclass
@@ -248,7 +248,8 @@ class PortalApp(Chalice):
     def endpoint(self, path: str, method: str, *, action: str | None = None, public: bool = False,
                  body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
                  response: type[BaseModel] | None = None, status: int = 200, summary: str = "",
-                 max_body: int | None = None, tags: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
+                 max_body: int | None = None, tags: tuple[str, ...] = (),
+                 also: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Any]:
         if public == (action is not None):
             raise ValueError(f"{method} {path}: name exactly one of action=… or public=True")
         if action is not None and action not in authz.ACTIONS:
@@ -256,7 +257,7 @@ class PortalApp(Chalice):
 
         def decorate(fn: Callable[..., Any]) -> Any:
             spec = RouteSpec(path, method.upper(), fn.__name__, action, public, body, query, response, status,
-                             summary or (fn.__doc__ or "").strip().split("\n")[0], max_body, tags)
+                             summary or (fn.__doc__ or "").strip().split("\n")[0], max_body, tags, also)
             needs_target = action is not None and authz.ACTIONS[action].relation is not Relation.SELF
 
             @functools.wraps(fn)
@@ -350,6 +351,8 @@ class PortalApp(Chalice):
         queue = get_settings().bucket_queue_name(self.service, bucket)
 
         def on_bucket_objects(event: Any) -> dict[str, Any]:
+            from .consumer import handle_object_notices
+
             return handle_object_notices(event, handler)
 
         # Chalice names the Lambda handler after the function (`app.<__name__>`): give it the export's name.
@@ -371,35 +374,3 @@ class PortalApp(Chalice):
         self._export("relay_outbox", relay_outbox)
 
         return self.outbox
-
-
-def handle_object_notices(records: Any, handler: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Feed the S3 event notifications in an SQS batch to `handler`, reporting partial batch failures.
-
-    A body that is not an S3 notification is reported failed (it ends in the DLQ); the `s3:TestEvent`
-    S3 sends when the notification is configured is acknowledged without calling the handler; a
-    handler that raises fails its record only.
-    """
-    from .consumer import _body, _message_id
-
-    failures = []
-    for record in records:
-        message_id = _message_id(record)
-        try:
-            notice = json.loads(_body(record))
-            if not isinstance(notice, dict):
-                raise ValueError("not a JSON object")
-            if notice.get("Event") == "s3:TestEvent":
-                continue
-            if not isinstance(notice.get("Records"), list):
-                raise ValueError("no Records")
-        except Exception:  # noqa: BLE001 - unreadable in any way: leave it for the DLQ
-            objects_log.error("unreadable S3 notification; left for the DLQ", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-            continue
-        try:
-            handler(notice)
-        except Exception:  # noqa: BLE001 - this record only; SQS retries it, then the DLQ keeps it
-            objects_log.exception("S3 notification handler failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-    return {"batchItemFailures": failures}

@@ -62,7 +62,8 @@ def test_protected_routes_name_their_action(doc, app):
         op = doc["paths"][spec.path][spec.method.lower()]
         if spec.public:
             assert op["security"] == [] and "x-action" not in op
-            assert "401" not in op["responses"]
+            # only a public write (sign-in, recovery: credentials in the body) answers 401
+            assert ("401" in op["responses"]) is (spec.method != "GET")
         else:
             assert op["x-action"] == spec.action
             assert "security" not in op  # inherits the document's bearer requirement
@@ -95,8 +96,40 @@ def test_query_and_path_parameters(doc):
     assert params[("limit", "query")]["required"] is False
     assert params[("limit", "query")]["schema"]["maximum"] == 100
     path_params = doc["paths"]["/children/{child_id}"]["get"]["parameters"]
-    assert path_params == [{"name": "child_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    assert path_params == [{"name": "child_id", "in": "path", "required": True, "schema": {
+        "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[A-Za-z0-9_.:-]+$"}}]
     assert "parameters" not in doc["paths"]["/me"]["get"]
+
+
+def test_every_operation_documents_its_problem_answers(doc, app):
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for spec in app.portal_routes:
+        responses = doc["paths"][spec.path][spec.method.lower()]["responses"]
+        errors = {int(s) for s in responses if int(s) >= 400}
+        assert 400 in errors  # an unknown query parameter, everywhere
+        assert all(responses[str(s)]["content"] == problem for s in errors)
+        assert not any(s >= 500 for s in errors)  # a 5xx is a bug, never a documented answer
+        if spec.body is not None:
+            assert {413, 415, 422} <= errors
+        if "{" in spec.path:
+            assert {404, 422} <= errors
+        if not spec.public and spec.method != "GET":
+            assert 409 in errors
+    assert set(doc["paths"]["/health"]["get"]["responses"]) == {"200", "400"}
+
+
+def test_a_route_documents_the_other_statuses_its_view_answers(clock):
+    from portal_common.service import PortalApp
+
+    app = PortalApp("pcalso")
+
+    @app.endpoint("/things/{thing_id}", "PUT", action="me.read", status=200, also=(201, 410))
+    def put(req, thing_id):
+        return None
+
+    responses = build_openapi(app)["paths"]["/things/{thing_id}"]["put"]["responses"]
+    assert responses["200"] == responses["201"] == {"description": "success"}
+    assert responses["410"]["content"]["application/problem+json"]
 
 
 def test_shared_models_aliases_and_required_query_fields(clock):

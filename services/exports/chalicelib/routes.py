@@ -144,7 +144,7 @@ def register(app: PortalApp, outbox: Outbox) -> None:
     def read_export(req: Req, export_id: str) -> ExportOut:
         return out(_own(req, export_id))
 
-    @app.endpoint("/{export_id}/download", "GET", action="export.read",
+    @app.endpoint("/{export_id}/download", "GET", action="export.read", status=302, also=(410,),
                   summary="A redirect to a 5-minute link to the archive (the owner's session only)")
     def download(req: Req, export_id: str) -> Response:
         item = _own(req, export_id)

@@ -288,7 +288,7 @@ def register(app: PortalApp) -> None:
         return req.page_body(items, {**filters, "before": next_position} if next_position else None)
 
     @app.endpoint("/conversations", "POST", action="child.conversation.start", body=StartIn, response=ConversationOut,
-                  status=201, max_body=MAX_BODY,
+                  status=201, also=(200,), max_body=MAX_BODY,
                   summary="Message the staff of a child's current group: 201 a new conversation, 200 the existing "
                           "one of that child and group with the message added")
     def start_conversation(req: Req) -> object:

@@ -191,7 +191,8 @@ def register_closures(app: PortalApp, outbox: Outbox) -> None:
                           for d, text in sorted(found.items())], "next_cursor": None}
 
     @app.endpoint("/admin/locations/{location_id}/closures/{day}", "PUT", action="location.closures.manage",
-                  body=ClosureIn, response=ClosureOut, summary="Close a location on a day (the reason parents see)")
+                  body=ClosureIn, response=ClosureOut, also=(201,),
+                  summary="Close a location on a day (the reason parents see)")
     def put_closure(req: Req, location_id: str, day: str) -> Any:
         tenant = req.principal.tenant
         _location(req, location_id)

@@ -91,7 +91,7 @@ def _target(tenant: str, child_id: str, day: Day) -> tuple[Target, GroupCopyItem
 
 def register(app: PortalApp) -> None:
     @app.endpoint("/diary", "POST", action="child.diary.write", body=DiaryIn, response=DiaryOut, status=201,
-                  summary="Staff: write or edit today's report of a child; a parent: add an own entry")
+                  also=(200,), summary="Staff: write or edit today's report of a child; a parent: add an own entry")
     def write_diary(req: Req) -> object:
         principal, body = req.principal, req.body
         tenant, today = principal.tenant, clock.today()
