@@ -207,3 +207,24 @@ def test_a_photo_of_two_children_is_blocked_when_one_of_them_has_no_photo_consen
     assert (state["status"], state["reason"], state["blocked_children"], state["photo_id"]) == (
         "blocked", "no_photo_consent", ["child-yara"], None)
     assert _published_anywhere(world, timeline, bus) == [] and raw_uploads_left(timeline) == []
+
+
+def test_a_purge_takes_the_childs_raw_uploads_still_waiting_and_leaves_other_childrens(world, staff, timeline):
+    """Raw files whose processing never ran (a lost notice, a worker killed) hold the photo with its EXIF."""
+    def waiting(**overrides) -> dict:
+        form = ask(world, staff, **overrides).json
+        requests.post(form["url"], data=form["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
+        return form
+
+    noor, yara, orphan = waiting(), waiting(child_ids=["child-yara"]), waiting(child_ids=[])
+    uploads, purge = timeline.module.uploads, timeline.lib.purge
+    uploads.get("demo", orphan["upload_id"]).delete()  # its row expired (30 days): nobody's, never processable
+    left = [what for what in purge.verify("demo", "child-noor") if "upl-" in what]  # (besides her rows)
+    assert sorted(left) == sorted(
+        f"{what} {upload}" for what, upload in (("object", f"demo/{noor['upload_id']}"),
+                                                ("object", f"demo/{orphan['upload_id']}"),
+                                                ("upload", noor["upload_id"])))
+    result = purge.purge_child("demo", "child-noor")
+    assert result.left == [] and result.deleted["raw_uploads"] == 2 and result.deleted["uploads"] == 1
+    assert [o["Key"] for o in raw_uploads_left(timeline)] == [f"demo/{yara['upload_id']}"]
+    assert uploads.get("demo", noor["upload_id"]) is None and uploads.get("demo", yara["upload_id"]) is not None
