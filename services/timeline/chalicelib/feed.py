@@ -178,8 +178,9 @@ def page(tenant: str, child_ids: list[str], before: Position | None, limit: int,
     known = placements if placements is not None else {c: directory_copy.placements(tenant, c) for c in child_ids}
     stays = [p for c in child_ids for p in known.get(c, [])]
     candidates: dict[str, FeedEntryItem] = {}
+    fetch = limit + 2  # one to know whether a next page exists, one for an entry tied with the cursor's sort key
     for child_id in child_ids:
-        for entry in _candidates(tenant, child_id, known.get(child_id, []), before, limit + 2, today, viewer):
+        for entry in _candidates(tenant, child_id, known.get(child_id, []), before, fetch, today, viewer):
             candidates.setdefault(entry.item_id, entry)  # a photo of two siblings shows once
     ordered = sorted(candidates.values(), key=_position, reverse=True)
     window = ordered[:limit]
