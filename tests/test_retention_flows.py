@@ -55,6 +55,62 @@ def _conversation(world, parent_login: str, staff_login: str, child_id: str, tex
     return str(started.json["id"])
 
 
+def _pending_upload(world, staff_login: str, group_id: str, child_ids: list[str]) -> str:
+    """A photo uploaded whose processing never ran (its notice lost, or it ended in the dead-letter queue)."""
+    staff = demo_login_header(world, staff_login)
+    form = world.post("/timeline/uploads", headers=staff, json={"group_id": group_id, "child_ids": child_ids,
+                                                                  "content_type": "image/jpeg", "size": 200_000})
+    assert form.status_code == 201, form.json
+    sent = requests.post(form.json["url"], data=form.json["fields"], files={"file": ("p.jpg", jpeg_with_gps())},
+                         timeout=10)
+    assert sent.status_code in (200, 204)
+    return str(form.json["upload_id"])
+
+
+def record_of(clients, services, hits, photo_ids: list[str], upload_ids: list[str]) -> dict[str, list]:
+    """Every object and row that belongs to the child, taken before its purge and judged after it on its own,
+    not by the purge's report: what the scan finds by content (less what the law keeps), and what carries no
+    trace of the child in its key or readable content: its photos' derivatives (image bodies, keyed by the
+    photo alone), their rows, and its uploads' raw files and rows (keyed by the upload alone)."""
+    s3, timeline = clients["s3"], services["timeline"].lib
+    of_child = set(left_behind(hits))  # the hits less what the law keeps
+    objects = [(h.where.split()[1], h.key) for h in hits if h.where.startswith("bucket ") and str(h) in of_child]
+    rows = [(h.where.split()[1], h.item["pk"], h.item["sk"]) for h in hits
+            if h.where.startswith("table ") and str(h) in of_child]
+    photos_bucket, uploads_bucket = timeline.feed.photos_bucket(), timeline.uploads.bucket("uploads")
+    table = timeline.store.TimelineItem.Meta.table_name
+    for photo_id in photo_ids:
+        found = s3.list_objects_v2(Bucket=photos_bucket, Prefix=f"demo/{photo_id}/").get("Contents", [])
+        assert len(found) == 3, found  # thumb, medium, full
+        objects += [(photos_bucket, o["Key"]) for o in found]
+        rows.append((table, f"demo#PHOTO#{photo_id}", "PHOTO"))
+        upload_ids = [*upload_ids, timeline.feed.get_photo("demo", photo_id).upload_id]
+    for upload_id in upload_ids:
+        objects += [(uploads_bucket, o["Key"]) for o in s3.list_objects_v2(
+            Bucket=uploads_bucket, Prefix=f"demo/{upload_id}").get("Contents", [])]
+        rows.append((table, f"demo#UPLOAD#{upload_id}", "UPLOAD"))
+    assert any(bucket == uploads_bucket for bucket, _key in objects)  # the raw file waiting
+    return {"objects": sorted(set(objects)), "rows": sorted(set(rows))}
+
+
+def still_there(clients, record: dict[str, list]) -> list[str]:
+    """What of the record exists now (each row read by its key, each object listed), less what the law keeps:
+    planning's invoices and statements, each row carrying the day it goes, and their PDFs."""
+    s3, dynamodb = clients["s3"], clients["dynamodb"]
+    left, kept_files = [], set()
+    for table, pk, sk in record["rows"]:
+        found = dynamodb.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+        if "Item" not in found:
+            continue
+        if "planning" in table and "retain_until" in found["Item"]:
+            kept_files.add(found["Item"].get("s3_key", {}).get("S"))
+        else:
+            left.append(f"row {table} {pk}/{sk}")
+    left += [f"object {bucket}/{key}" for bucket, key in record["objects"] if key not in kept_files
+             and any(o["Key"] == key for o in s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents", []))]
+    return left
+
+
 def left_behind(hits) -> list[str]:
     """The hits that are not documents planning keeps for the fiscal retention (invoices and annual
     statements, each row carrying the day it goes, and their PDFs)."""
@@ -70,7 +126,8 @@ def kept_by_law(hits) -> list[str]:
 def test_a_childs_purge_runs_through_every_service_and_a_scan_finds_nothing_of_it(world, admin, services, aws,
                                                                                   clock, bus):
     consent(world, "parent3@demo.ouderportaal.nl", "child-liam")
-    _photo(world, services, "staff3@demo.ouderportaal.nl", "grp-bijen", ["child-liam"])
+    liams_photo = _photo(world, services, "staff3@demo.ouderportaal.nl", "grp-bijen", ["child-liam"])
+    pending = _pending_upload(world, "staff3@demo.ouderportaal.nl", "grp-bijen", ["child-liam"])
     _conversation(world, "parent3@demo.ouderportaal.nl", "staff3@demo.ouderportaal.nl", "child-liam",
                   "Liam is een beetje verkouden.")
     run_billing(world, admin, "invoices", "2026-10")
@@ -88,6 +145,7 @@ def test_a_childs_purge_runs_through_every_service_and_a_scan_finds_nothing_of_i
     before = scan_everything(aws, LIAM)
     holders = {h.where.split("-")[-2] if h.where.startswith("table") else h.where for h in before}
     assert {"auth", "timeline", "messaging", "planning", "exports"} <= holders, holders  # the scan can see it
+    record = record_of(aws, services, before, [liams_photo], [pending])
 
     ended = world.put("/auth/admin/children/child-liam/placements/2025-09-01", headers=admin,
                       json={"end": "2026-11-27"})
@@ -106,6 +164,7 @@ def test_a_childs_purge_runs_through_every_service_and_a_scan_finds_nothing_of_i
     assert [k["kind"] for k in audit["services"]["planning"]["kept"]] == ["invoice"]
     assert "liam" not in json.dumps(audit).lower() and "parent3" not in json.dumps(audit)
 
+    assert still_there(aws, record) == [], still_there(aws, record)
     after = scan_everything(aws, LIAM)
     assert left_behind(after) == []
     assert kept_by_law(after) == ["2034-01-01"]  # the October invoice is kept, with the day it goes

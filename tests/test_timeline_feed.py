@@ -31,8 +31,8 @@ def consent(world, login, child_id, photos=True):
     assert answer.status_code == 200, answer.json
 
 
-def publish(world, staff, timeline, child_ids, day=None):
-    body = {"group_id": "grp-rupsen", "child_ids": child_ids, "content_type": "image/jpeg", "size": 200_000}
+def publish(world, staff, timeline, child_ids, day=None, group="grp-rupsen"):
+    body = {"group_id": group, "child_ids": child_ids, "content_type": "image/jpeg", "size": 200_000}
     if day:
         body["date"] = day
     form = world.post("/timeline/uploads", headers=staff, json=body).json
@@ -124,6 +124,41 @@ def test_the_feed_pages_without_skipping_or_repeating(world, staff, timeline, pa
     assert seen == list(reversed(published)) and third["next_cursor"] is None
     fatima = demo_login_header(world, "parent4@demo.ouderportaal.nl")
     assert world.get(f"/timeline/feed?cursor={first['next_cursor']}", headers=fatima).status_code == 400
+
+
+def test_two_childrens_reports_of_one_day_both_show_across_a_page_edge(world, staff, parent):
+    """Noor's and Daan's reports of a day sit at the same place in their feeds: a page may end between them."""
+    consent(world, "parent1@demo.ouderportaal.nl", "child-noor")
+    consent(world, "parent1@demo.ouderportaal.nl", "child-daan")
+    staff2 = demo_login_header(world, "staff2@demo.ouderportaal.nl")
+    day = {"date": "2026-11-24", "text": "Fijne dag."}
+    reports = {world.post("/timeline/diary", headers=who, json={**day, "child_id": child}).json["id"]
+               for who, child in ((staff, "child-noor"), (staff2, "child-daan"))}
+    first = world.get("/timeline/feed?limit=1", headers=parent).json
+    second = world.get(f"/timeline/feed?limit=1&cursor={first['next_cursor']}", headers=parent).json
+    assert {i["id"] for i in first["items"] + second["items"]} == reports and len(reports) == 2
+    assert second["next_cursor"] is None or world.get(
+        f"/timeline/feed?limit=1&cursor={second['next_cursor']}", headers=parent).json["items"] == []
+
+
+def test_a_child_that_left_its_group_gets_none_of_the_groups_later_photos(world, staff, parent, timeline):
+    consent(world, "parent1@demo.ouderportaal.nl", "child-noor")
+    while_placed = [publish(world, staff, timeline, [], day=day) for day in ("2026-11-19", "2026-11-20")]
+    admin = demo_login_header(world, "admin@demo.ouderportaal.nl")
+    ended = world.put("/auth/admin/children/child-noor/placements/2025-09-01", headers=admin,
+                      json={"end": "2026-11-20"})  # Noor left the Rupsen last Friday
+    assert ended.status_code == 200, ended.json
+    later = [publish(world, staff, timeline, [], day=day) for day in ("2026-11-23", "2026-11-24")]
+    sanne = demo_login_header(world, "parent1@demo.ouderportaal.nl")
+    assert feed_ids(world, sanne, "?child_id=child-noor") == list(reversed(while_placed))
+    assert feed_ids(world, sanne) == list(reversed(while_placed))
+    # Nothing read after the placement's end takes a page's place: the first page of one is her last photo.
+    assert feed_ids(world, sanne, "?child_id=child-noor&limit=1") == [while_placed[-1]]
+    for photo in later:
+        assert world.get(f"/timeline/photos/{photo}", headers=sanne).status_code == 404
+    assert world.get(f"/timeline/photos/{while_placed[0]}", headers=sanne).status_code == 200
+    fatima = demo_login_header(world, "parent4@demo.ouderportaal.nl")  # Yara stays in the Rupsen
+    assert feed_ids(world, fatima) == list(reversed(while_placed + later))
 
 
 def test_feed_and_photo_routes_refuse_other_families_and_tenants(world, staff, timeline, tokens, parent):

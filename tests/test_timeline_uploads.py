@@ -167,3 +167,64 @@ def test_two_workers_processing_one_upload_publish_one_photo(world, staff, paren
     assert sorted(o["Key"].rsplit("/", 1)[1] for o in stored) == ["full.jpg", "medium.jpg", "thumb.jpg"]
     assert all(o["Key"].startswith(f"demo/{state['photo_id']}/") for o in stored)
     assert [i["id"] for i in world.get("/timeline/feed", headers=parent).json["items"]] == [state["photo_id"]]
+
+
+def _published_anywhere(world, timeline, bus) -> list:
+    """Everything a published photo would leave: feed items of the children's families and their group's staff,
+    derivatives in the photos bucket, announcements."""
+    s3 = timeline.module.uploads.aws.client("s3")
+    found = s3.list_objects_v2(Bucket=timeline.module.uploads.bucket("photos")).get("Contents", [])
+    staff = demo_login_header(world, "staff1@demo.ouderportaal.nl")
+    for login, query in (("parent1", ""), ("parent4", ""), ("staff1", "?child_id=child-noor"),
+                         ("staff1", "?child_id=child-yara")):
+        headers = staff if login == "staff1" else demo_login_header(world, f"{login}@demo.ouderportaal.nl")
+        found += world.get(f"/timeline/feed{query}", headers=headers).json["items"]
+    return found + bus.of_type("timeline.photo.published")
+
+
+def test_a_photo_finished_after_its_childs_consent_was_withdrawn_is_blocked(world, staff, parent, timeline, bus):
+    consent = {"photos": True, "diary": True, "outings": True}
+    assert world.put("/auth/children/child-noor/consents", headers=parent, json=consent).status_code == 200
+    form = ask(world, staff).json  # Noor tagged while her photo consent holds
+    requests.post(form["url"], data=form["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
+    mark = demo_login_header(world, "parent2@demo.ouderportaal.nl")  # her father withdraws it meanwhile
+    assert world.put("/auth/children/child-noor/consents", headers=mark,
+                     json={**consent, "photos": False}).status_code == 200
+    timeline.module.uploads.process_upload(timeline.module.outbox, "demo", form["upload_id"])
+    state = world.get(f"/timeline/uploads/{form['upload_id']}", headers=staff).json
+    assert (state["status"], state["reason"], state["blocked_children"], state["photo_id"]) == (
+        "blocked", "no_photo_consent", ["child-noor"], None)
+    assert _published_anywhere(world, timeline, bus) == [] and raw_uploads_left(timeline) == []
+
+
+@pytest.mark.parametrize("tagged", [["child-noor", "child-yara"], ["child-yara", "child-noor"]])
+def test_a_photo_of_two_children_is_blocked_when_one_of_them_has_no_photo_consent(world, staff, parent, timeline,
+                                                                                  bus, tagged):
+    """Only Noor's mother agreed; Yara's did not: whichever child is tagged first, nothing is published."""
+    assert world.put("/auth/children/child-noor/consents", headers=parent,
+                     json={"photos": True, "diary": True, "outings": True}).status_code == 200
+    state = upload_and_process(world, staff, timeline, jpeg_with_gps(), child_ids=tagged)
+    assert (state["status"], state["reason"], state["blocked_children"], state["photo_id"]) == (
+        "blocked", "no_photo_consent", ["child-yara"], None)
+    assert _published_anywhere(world, timeline, bus) == [] and raw_uploads_left(timeline) == []
+
+
+def test_a_purge_takes_the_childs_raw_uploads_still_waiting_and_leaves_other_childrens(world, staff, timeline):
+    """Raw files whose processing never ran (a lost notice, a worker killed) hold the photo with its EXIF."""
+    def waiting(**overrides) -> dict:
+        form = ask(world, staff, **overrides).json
+        requests.post(form["url"], data=form["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
+        return form
+
+    noor, yara, orphan = waiting(), waiting(child_ids=["child-yara"]), waiting(child_ids=[])
+    uploads, purge = timeline.module.uploads, timeline.lib.purge
+    uploads.get("demo", orphan["upload_id"]).delete()  # its row expired (30 days): nobody's, never processable
+    left = [what for what in purge.verify("demo", "child-noor") if "upl-" in what]  # (besides her rows)
+    assert sorted(left) == sorted(
+        f"{what} {upload}" for what, upload in (("object", f"demo/{noor['upload_id']}"),
+                                                ("object", f"demo/{orphan['upload_id']}"),
+                                                ("upload", noor["upload_id"])))
+    result = purge.purge_child("demo", "child-noor")
+    assert result.left == [] and result.deleted["raw_uploads"] == 2 and result.deleted["uploads"] == 1
+    assert [o["Key"] for o in raw_uploads_left(timeline)] == [f"demo/{yara['upload_id']}"]
+    assert uploads.get("demo", noor["upload_id"]) is None and uploads.get("demo", yara["upload_id"]) is not None

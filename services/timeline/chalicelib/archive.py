@@ -3,9 +3,10 @@ exports service's archive bucket, in resumable steps.
 
 `exports.diary.requested` names the export, the child, the period and where the ZIP goes. The timeline
 then:
-1. lists what goes in (the *manifest*, kept in S3): the photos of the child in the period (tagged, and
-   the group's photos of the days it was placed there) whose consent holds now, and, with diary consent,
-   every staff report and parent's entry;
+1. lists what goes in (the *manifest*, kept in S3): what the child's guardian sees of the period now, by
+   the timeline's one rule (`visibility`): the photos the child is tagged in and the group's photos of the
+   days it was placed there, whose consent holds now, and, with diary consent, every staff report and
+   parent's entry;
 2. writes it in steps of at most `STEP_SECONDS` (`zipstream`: a multipart upload, constant memory): each
    photo at full resolution (metadata-free, stored as is, the day and time in its name and its ZIP
    entry time), each report or entry as an HTML page showing its photos from the archive, and last one
@@ -30,7 +31,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from chalicelib import diary, diary_html, directory_copy, events, feed
+from chalicelib import diary, diary_html, directory_copy, events, feed, visibility
 from chalicelib.archive_index import render_index
 from chalicelib.store import ArchiveJobItem, DiaryItem, FeedEntryItem
 from portal_common import aws, clock, store, zipstream
@@ -63,35 +64,39 @@ def _zip_time(at: str, day: str | None = None) -> tuple[int, int, int, int, int,
 
 
 # -- the manifest --------------------------------------------------------------------------------
-def _photo_entries(tenant: str, child_id: str, start: str, end: str) -> list[FeedEntryItem]:
+def _selected(tenant: str, child_id: str, start: str, end: str) -> tuple[list[FeedEntryItem], list[DiaryItem]]:
+    """The child's photos and diary entries of the period that the child's guardian sees now (`visibility`):
+    the photos the child is tagged in, the group photos of the days it was placed in that group, the diary."""
+    viewer = visibility.guardian_of(tenant, child_id)
     upper = f"{end}#~"
-    found = list(FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id),
-                                     FeedEntryItem.sk.between(start, upper)))
-    found = [e for e in found if e.kind == "photo"]
-    for placement in directory_copy.placements(tenant, child_id):
+    found = [e for e in FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id),
+                                            FeedEntryItem.sk.between(start, upper)) if e.kind == "photo"]
+    placements = directory_copy.placements(tenant, child_id)
+    for placement in placements:
         first, last = max(start, placement.start), min(end, placement.end or end)
         if first <= last:
             found += FeedEntryItem.query(store.key(tenant, "GROUPFEED", placement.group_id),
                                          FeedEntryItem.sk.between(first, f"{last}#~"))
-    consents = feed.consents_of(tenant, {c for e in found for c in e.child_ids})
-    return [e for e in found if feed.consented(e, consents)]
+    rows = list(DiaryItem.query(store.key(tenant, "DIARY", child_id), DiaryItem.sk.between(start, upper)))
+    consents = feed.consents_of(tenant, {child_id} | {c for e in found for c in e.child_ids})
+    photos = [e for e in found
+              if visibility.may_see(viewer, visibility.of_entry(e, e.location_id), consents, placements)]
+    return photos, [r for r in rows if visibility.may_see(viewer, visibility.of_diary(r, r.location_id), consents)]
 
 
 def build_manifest(tenant: str, child_id: str, start: date, end: date) -> list[dict[str, Any]]:
     """Everything the archive holds, in date order, each with its path in the ZIP."""
-    s, e = start.isoformat(), end.isoformat()
+    photos, rows = _selected(tenant, child_id, start.isoformat(), end.isoformat())
     entries: list[dict[str, Any]] = []
-    for photo in sorted(_photo_entries(tenant, child_id, s, e), key=lambda p: (p.date, p.published_at, p.item_id)):
+    for photo in sorted(photos, key=lambda p: (p.date, p.published_at, p.item_id)):
         moment = _local(photo.published_at)
         name = f"{photo.date}_{moment:%H-%M-%S}_{photo.item_id.removeprefix('pho-')[-8:]}.jpg"
         entries.append({"kind": "photo", "id": photo.item_id, "date": photo.date, "at": photo.published_at,
                         "path": f"fotos/{photo.date[:7]}/{name}"})
-    if diary.has_diary_consent(tenant, child_id):
-        rows = DiaryItem.query(store.key(tenant, "DIARY", child_id), DiaryItem.sk.between(s, f"{e}#~"))
-        for n, row in enumerate(rows):
-            label = "dagverslag" if row.kind == "report" else f"eigen-bericht-{n + 1}"
-            entries.append({"kind": "diary", "id": row.diary_id, "date": row.date, "at": row.updated_at,
-                            "diary_kind": row.kind, "path": f"dagboek/{row.date[:7]}/{row.date}_{label}.html"})
+    for n, row in enumerate(rows):
+        label = "dagverslag" if row.kind == "report" else f"eigen-bericht-{n + 1}"
+        entries.append({"kind": "diary", "id": row.diary_id, "date": row.date, "at": row.updated_at,
+                        "diary_kind": row.kind, "path": f"dagboek/{row.date[:7]}/{row.date}_{label}.html"})
     entries.sort(key=lambda x: (x["date"], x["kind"] != "diary", x["path"]))
     return entries
 

@@ -70,8 +70,9 @@ def has_diary_consent(tenant: str, child_id: str) -> bool:
 
 
 def photo_refs(photos: Iterable[PhotoItem]) -> list[dict[str, Any]]:
-    """What the feed keeps of a diary entry's photos: enough to check their consent at every read."""
-    return [{"id": p.photo_id, "child_ids": list(p.child_ids), "published_at": p.published_at} for p in photos]
+    """What the feed keeps of a diary entry's photos: enough to decide on each at every read (`visibility`)."""
+    return [{"id": p.photo_id, "child_ids": list(p.child_ids), "published_at": p.published_at,
+             "group_id": p.group_id, "location_id": p.location_id, "date": p.date} for p in photos]
 
 
 def write(outbox: Outbox, tenant: str, *, child_id: str, day: date, author_id: str, author_role: str,
@@ -90,17 +91,18 @@ def write(outbox: Outbox, tenant: str, *, child_id: str, day: date, author_id: s
     the_id = diary_id(child_id, day_s, suffix)
     existing = get(tenant, the_id) if suffix == STAFF else None
     item = DiaryItem(pk, sk, diary_id=the_id, child_id=child_id, date=day_s, kind=kind, group_id=group_id,
-                     author_id=author_id, author_role=author_role, text=text, rhythm=rhythm,
-                     photo_ids=[p.photo_id for p in photos], created_at=existing.created_at if existing else now,
-                     updated_at=now, gsi1pk=store.key(tenant, "GROUPDIARY", group_id),
-                     gsi1sk=f"{day_s}#{child_id}#{suffix}")
+                     location_id=location_id, author_id=author_id, author_role=author_role, text=text,
+                     rhythm=rhythm, photo_ids=[p.photo_id for p in photos],
+                     created_at=existing.created_at if existing else now, updated_at=now,
+                     gsi1pk=store.key(tenant, "GROUPDIARY", group_id), gsi1sk=f"{day_s}#{child_id}#{suffix}")
     ch = Changes(outbox, tenant, "timeline")
     if existing is None:
         ch.save(item, DiaryItem.pk.does_not_exist())
     else:
         ch.save(item, DiaryItem.updated_at == existing.updated_at)
     ch.save(FeedEntryItem(*feed_key(tenant, child_id, day_s, suffix), kind="diary", item_id=the_id, date=day_s,
-                          child_ids=[child_id], group_id=group_id, published_at=item.created_at,
+                          child_ids=[child_id], group_id=group_id, location_id=location_id,
+                          published_at=item.created_at,
                           diary_kind=kind, text=text, photos=photo_refs(photos)))
     if existing is None:
         ch.emit(events.DiaryPublished(diary_id=the_id, kind=kind, child_id=child_id, group_id=group_id,

@@ -49,6 +49,7 @@ group = COPIES.group
 placements = COPIES.placements
 groups_on = COPIES.groups_on
 child = COPIES.child
+covers = COPIES.covers
 
 
 HANDLERS = {"auth.consents.changed": on_consents_changed, **COPIES.handlers}

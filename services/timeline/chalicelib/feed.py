@@ -1,19 +1,17 @@
-"""Who sees which photo, and a parent's feed.
+"""A child's feed, the photos' facts and files, and the loaders of what `visibility` decides on.
 
-**Who sees a photo** (`may_see`):
-- a tagged photo: a guardian of one of the tagged children, and staff of its group (managers: of its
-  location; admins) — and only while *every* tagged child has photo consent that covers the photo's
-  publication (`photos_from`): a withdrawal hides the photo from every timeline at the next read;
-- an untagged group photo: the guardians of the children placed in that group on the photo's day.
-
-**Diary entries** (a day's report, a parent's entry) show while their child has diary consent; each photo
-in them shows only while its own tagged children's photo consent covers it.
+Who sees what is `visibility.may_see`'s alone; this module loads its facts (consents, a guardian's children's
+placements, the groups' locations) in as few calls as it can and asks it about every item.
 
 **The feed** of one child, or all the parent's children merged: photos and diary entries mixed, newest
-first, cursor-paged. Per child
-one Query of its own partition and one per placement of its group's partition (within the placement's
-dates), each from the cursor on and at most a page long, then one BatchGetItem of the tagged children's
-consents: a page's cost does not grow with the history. Photo URLs are presigned for `URL_SECONDS`.
+first, cursor-paged. Per child one Query of its placements, one of its own partition and one per
+placement of its group's partition (within the placement's dates; staff and managers skip the groups they
+could not see anyway), each from the cursor on and at most a page long, then one BatchGetItem of the
+consents of every child on the page (and, for a manager and entries stored before they carried their
+location, one of their groups): a page's cost does not grow with the history. The caller's rule then
+filters the page, so a page may come back shorter than asked; the cursor moves on past everything
+examined, so paging always ends. Positions are (sort key, item id): two children's reports of one day
+share a sort key, and neither is skipped at a page's edge. Photo URLs are presigned for `URL_SECONDS`.
 """
 
 from __future__ import annotations
@@ -21,11 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
-from chalicelib import directory_copy
-from chalicelib.store import ConsentCopyItem, FeedEntryItem, PhotoAccessItem, PhotoItem
+from chalicelib import directory_copy, visibility
+from chalicelib.store import (
+    ConsentCopyItem,
+    FeedEntryItem,
+    GroupCopyItem,
+    PhotoAccessItem,
+    PhotoItem,
+    PlacementCopyItem,
+)
 from portal_common import clock, files, ids, store
 from portal_common.authz import Principal, Role
 from portal_common.settings import get_settings
@@ -49,52 +52,29 @@ def consents_of(tenant: str, child_ids: set[str]) -> dict[str, ConsentCopyItem]:
     return {c.child_id: c for c in ConsentCopyItem.batch_get(keys, consistent_read=True)} if keys else {}
 
 
-def consented(entry: Any, consents: dict[str, ConsentCopyItem]) -> bool:
-    """Every tagged child's photo consent covers this photo (an untagged photo needs none).
-
-    `entry` is a photo, a photo's feed entry or a diary entry's photo reference (a dict)."""
-    child_ids = entry["child_ids"] if isinstance(entry, dict) else entry.child_ids
-    published_at = entry["published_at"] if isinstance(entry, dict) else entry.published_at
-    for child_id in child_ids:
-        found = consents.get(child_id)
-        if found is None or not found.photos or (found.photos_from and published_at < found.photos_from):
-            return False
-    return True
+def group_locations(tenant: str, group_ids: Iterable[str]) -> dict[str, str]:
+    """The groups' locations (the copies of auth's groups), one BatchGetItem."""
+    keys = [(store.key(tenant, "GRP", g), "GROUP") for g in sorted(set(group_ids))]
+    return {g.group_id: g.location_id for g in GroupCopyItem.batch_get(keys)} if keys else {}
 
 
-def shown(entry: FeedEntryItem, consents: dict[str, ConsentCopyItem]) -> bool:
-    """A photo entry while its photo consent holds; a diary entry while its child's diary consent holds."""
-    if entry.kind == "diary":
-        found = consents.get(entry.child_ids[0])
-        return bool(found and found.diary)
-    return consented(entry, consents)
+def placements_of(tenant: str, child_ids: Iterable[str]) -> list[PlacementCopyItem]:
+    """The children's placements (one Query a child): where a guardian's group photos come from."""
+    return [p for c in sorted(set(child_ids)) for p in directory_copy.placements(tenant, c)]
 
 
-def visible_photos(entry: FeedEntryItem, consents: dict[str, ConsentCopyItem]) -> list[str]:
-    """The ids of a feed entry's photos that may be shown now."""
-    if entry.kind != "diary":
-        return [entry.item_id]
-    return [p["id"] for p in entry.photos or [] if consented(p, consents)]
-
-
-def children_of(entry: FeedEntryItem) -> set[str]:
-    """Every child whose consent decides what of the entry shows."""
-    return set(entry.child_ids) | {c for p in entry.photos or [] for c in p["child_ids"]}
+def photo_placements(principal: Principal, item: visibility.Item) -> list[PlacementCopyItem]:
+    """What the rule needs beyond consents for a photo: a guardian's children's placements, for a group photo."""
+    if principal.role is Role.PARENT and item.kind == visibility.PHOTO and not item.child_ids:
+        return placements_of(principal.tenant, principal.children)
+    return []
 
 
 def may_see(principal: Principal, photo: PhotoItem) -> bool:
-    if photo.child_ids and not consented(photo, consents_of(principal.tenant, set(photo.child_ids))):
-        return False
-    if principal.role is Role.ADMIN:
-        return True
-    if principal.role is Role.MANAGER:
-        return photo.location_id in principal.locations
-    if principal.role is Role.STAFF:
-        return photo.group_id in principal.groups
-    if photo.child_ids:
-        return bool(set(photo.child_ids) & principal.children)
-    day = date.fromisoformat(photo.date)
-    return any(photo.group_id in directory_copy.groups_on(principal.tenant, c, day) for c in principal.children)
+    """`visibility.may_see` of one photo, with its facts loaded."""
+    item = visibility.of_photo(photo)
+    return visibility.may_see(principal, item, consents_of(principal.tenant, set(photo.child_ids)),
+                              photo_placements(principal, item))
 
 
 def get_photo(tenant: str, photo_id: str) -> PhotoItem | None:
@@ -137,36 +117,82 @@ def url(key: str, *, download_as: str | None = None) -> str:
     return files.download_url(photos_bucket(), key, seconds=URL_SECONDS, file_name=download_as)
 
 
+Position = tuple[str, str]  # (sort key, item id) of the last entry a page examined
+
+
 @dataclass(frozen=True)
 class Page:
-    entries: list[FeedEntryItem]
-    consents: dict[str, ConsentCopyItem]
-    next_position: str | None
+    entries: list[FeedEntryItem]  # what the viewer may see of the examined window
+    photos: dict[str, list[str]]  # per entry: the ids of its photos the viewer may see (a photo entry: itself)
+    next_position: Position | None  # None: nothing after this page
 
 
-def _candidates(tenant: str, child_id: str, before: str | None, limit: int, today: str) -> list[FeedEntryItem]:
-    upper = before or f"{today}#~"  # "~" sorts after every photo id
-    found = list(FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id), FeedEntryItem.sk < upper,
-                                     scan_index_forward=False, limit=limit))
-    for placement in directory_copy.placements(tenant, child_id):
-        last = min(placement.end or today, today)
-        top = min(upper, f"{last}#~")
+def _position(entry: FeedEntryItem) -> Position:
+    return entry.sk, entry.item_id
+
+
+def _children_of(entry: FeedEntryItem) -> set[str]:
+    """Every child whose consent decides what of the entry shows."""
+    return set(entry.child_ids) | {c for p in entry.photos or [] for c in p["child_ids"]}
+
+
+def _reaches(viewer: Principal, placement: PlacementCopyItem) -> bool:
+    """Whether the group's partition of a placement can hold anything the viewer may see (else: no Query)."""
+    if viewer.role is Role.STAFF:
+        return placement.group_id in viewer.groups
+    if viewer.role is Role.MANAGER:
+        return placement.location_id in viewer.locations
+    return True
+
+
+def _candidates(tenant: str, child_id: str, placements: list[PlacementCopyItem], before: Position | None,
+                fetch: int, today: str, viewer: Principal) -> list[FeedEntryItem]:
+    top = before[0] if before else f"{today}#~"  # "~" sorts after every photo id
+    found = list(FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id), FeedEntryItem.sk <= top,
+                                     scan_index_forward=False, limit=fetch))
+    for placement in placements:
+        upper = min(top, f"{min(placement.end or today, today)}#~")  # only while placed, never after its end
+        if upper < placement.start or not _reaches(viewer, placement):
+            continue
         found += FeedEntryItem.query(store.key(tenant, "GROUPFEED", placement.group_id),
-                                     FeedEntryItem.sk.between(placement.start, top), scan_index_forward=False,
-                                     limit=limit)
-    return [e for e in found if e.sk != before and e.sk < upper]
+                                     FeedEntryItem.sk.between(placement.start, upper), scan_index_forward=False,
+                                     limit=fetch)
+    return [e for e in found if before is None or _position(e) < before]
 
 
-def page(tenant: str, child_ids: list[str], before: str | None, limit: int) -> Page:
-    """One page of the children's photos and diary entries, newest first; `before` is the last entry's sort key."""
+def _locations(tenant: str, entries: list[FeedEntryItem], viewer: Principal) -> dict[str, str]:
+    """For a manager: the locations of the groups of entries stored before entries carried their location."""
+    if viewer.role is not Role.MANAGER:
+        return {}
+    return group_locations(tenant, {e.group_id for e in entries if not e.location_id})
+
+
+def page(tenant: str, child_ids: list[str], before: Position | None, limit: int, *, viewer: Principal | None = None,
+         placements: dict[str, list[PlacementCopyItem]] | None = None) -> Page:
+    """One page of the children's photos and diary entries that `viewer` may see, newest first.
+
+    `before`: where the previous page ended (its `next_position`); `viewer`: who reads (by default a guardian
+    of exactly these children: the family's own view); `placements`: the children's, when already loaded."""
+    viewer = viewer or Principal(tenant, "", Role.PARENT, children=frozenset(child_ids))
     today = clock.today().isoformat()
+    known = placements if placements is not None else {c: directory_copy.placements(tenant, c) for c in child_ids}
+    stays = [p for c in child_ids for p in known.get(c, [])]
     candidates: dict[str, FeedEntryItem] = {}
+    fetch = limit + 2  # one to know whether a next page exists, one for an entry tied with the cursor's sort key
     for child_id in child_ids:
-        for entry in _candidates(tenant, child_id, before, limit + 1, today):
+        for entry in _candidates(tenant, child_id, known.get(child_id, []), before, fetch, today, viewer):
             candidates.setdefault(entry.item_id, entry)  # a photo of two siblings shows once
-    ordered = sorted(candidates.values(), key=lambda e: e.sk, reverse=True)
-    window = ordered[:limit + 1]
-    consents = consents_of(tenant, {c for e in window for c in children_of(e)})
-    kept = [e for e in window[:limit] if shown(e, consents)]
-    more = len(ordered) > limit
-    return Page(kept, consents, window[limit - 1].sk if more else None)
+    ordered = sorted(candidates.values(), key=_position, reverse=True)
+    window = ordered[:limit]
+    consents = consents_of(tenant, {c for e in window for c in _children_of(e)})
+    locations = _locations(tenant, window, viewer)
+    kept, photos = [], {}
+    for entry in window:
+        item = visibility.of_entry(entry, entry.location_id or locations.get(entry.group_id))
+        if not visibility.may_see(viewer, item, consents, stays):
+            continue
+        kept.append(entry)
+        photos[entry.item_id] = [entry.item_id] if item.kind == visibility.PHOTO else [
+            r["id"] for r in entry.photos or []
+            if visibility.may_see(viewer, visibility.of_photo_ref(r, item), consents, stays)]
+    return Page(kept, photos, _position(window[-1]) if len(ordered) > limit else None)

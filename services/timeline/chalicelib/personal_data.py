@@ -32,7 +32,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import directory_copy, feed
+from chalicelib import directory_copy, feed, visibility
 from chalicelib.store import DiaryItem, FeedEntryItem, PhotoAccessItem, PhotoItem, UserNameCopyItem
 from portal_common import clock, files, store
 from portal_common.events import Envelope
@@ -127,7 +127,7 @@ class _Child:
 def _photos(part: Part, child: _Child, slug: str, names: Names, out: list[dict[str, Any]]) -> dict[str, str]:
     """Copy the child's shown photos into the part and describe them; photo id -> its file in the export."""
     consents = feed.consents_of(child.tenant, {c for e in child.feed for c in e.child_ids})
-    shown = [e.item_id for e in child.feed if feed.consented(e, consents)]
+    shown = [e.item_id for e in child.feed if visibility.photo_consent(e.child_ids, e.published_at, consents)]
     rows: list[PhotoItem] = sorted(feed.get_photos(child.tenant, shown).values(),
                                    key=lambda p: (p.date, p.published_at, p.photo_id))
     names.load_people({p.uploaded_by for p in rows})

@@ -19,12 +19,19 @@ themselves) in `<t>#PURGE#<child>`; the check reads that record as well as the c
 row or file whose feed entries are already gone is still found, and a repeated purge deletes it. The record
 goes once the check finds nothing left.
 
+Raw uploads: processing deletes each raw file at once, but a file whose processing never ran to its end (its
+notice lost, its worker killed on a huge image) waits in the uploads bucket, EXIF and all, keyed by its upload
+alone. The purge lists the tenant's waiting files (normally none, or the few in flight) and deletes those that
+tag the child, with their rows, and those whose row is gone (expired after 30 days: never processable again,
+and no longer attributable to anyone).
+
 Kept: untagged group photos (they show the group, not the child); a classmate's access-log rows of a shared
 photo (the classmate's family's record of who opened it, naming the viewer by an id only). The upload rows
 of the child's photos go with the photos; uploads never published (rejected, or blocked by a consent) name
 the tagged children but hold no image and expire 30 days after the upload (TTL), weeks before a purge that
-comes 8 weeks after the placement's end, so they are not searched. Everything
-here is read with Queries, (batch) GetItems and S3 listings of the child's own keys and prefixes, never a Scan.
+comes 8 weeks after the placement's end, so they are not searched. Everything here is read with Queries,
+(batch) GetItems and S3 listings of the child's own keys and prefixes (and of the tenant's waiting uploads),
+never a Scan.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ from portal_common.retention import PurgeRequest, PurgeResult
 log = logging.getLogger("timeline.purge")
 LISTERS = 8  # photo prefixes listed at once (one listing per photo)
 REPORTED = ("photos", "photo_files", "classmates_feed_entries", "classmates_diary_photo_refs", "feed_entries", "diary",
-            "access_log", "copies", "archive_refs", "archive_jobs", "downloads", "name_copies")
+            "access_log", "copies", "archive_refs", "archive_jobs", "downloads", "name_copies", "raw_uploads")
 ARCHIVE_REF = "ARCHIVE#"
 
 
@@ -85,6 +92,8 @@ class Held:
     files: dict[str, list[str]]  # photo id -> the objects under its prefix
     archives: list[ArchiveJobItem]  # job rows of the child's diary archives
     downloads: list[str]  # rendered pages and archive state in tmp/
+    raw_uploads: list[str]  # raw files waiting in the uploads bucket: the child's, or nobody's any more
+    waiting: list[UploadItem]  # the child's rows of them
 
 
 def _partitions(tenant: str, child_id: str) -> list[tuple[str, Any, str]]:
@@ -102,10 +111,10 @@ def _photo_prefix(tenant: str, photo_id: str) -> str:
     return feed.photo_key(tenant, photo_id, "").rsplit("/", 1)[0] + "/"
 
 
-def _listed(prefix: str) -> list[str]:
+def _listed(prefix: str, bucket: str | None = None) -> list[str]:
     s3, found, token = aws.client("s3"), [], None
     while True:
-        page = s3.list_objects_v2(Bucket=feed.photos_bucket(), Prefix=prefix,
+        page = s3.list_objects_v2(Bucket=bucket or feed.photos_bucket(), Prefix=prefix,
                                   **({"ContinuationToken": token} if token else {}))
         found += [o["Key"] for o in page.get("Contents", [])]
         token = page.get("NextContinuationToken")
@@ -141,7 +150,18 @@ def find(tenant: str, child_id: str, photo_ids: Iterable[str] = ()) -> Held:
     state = _listed(archive.state_prefix(tenant, child_id))
     exports = {r.sk.removeprefix(ARCHIVE_REF) for kind, r in rows if kind == "archive_refs"}
     exports |= {key.removeprefix(archive.state_prefix(tenant, child_id)).split("/", 1)[0] for key in state}
-    return Held(rows, traces, photos, files, _archive_jobs(tenant, child_id, exports), downloads + state)
+    raw, waiting = _waiting_uploads(tenant, child_id)
+    return Held(rows, traces, photos, files, _archive_jobs(tenant, child_id, exports), downloads + state, raw,
+                waiting)
+
+
+def _waiting_uploads(tenant: str, child_id: str) -> tuple[list[str], list[UploadItem]]:
+    """The raw files waiting in the uploads bucket that tag the child or whose row is gone, and the child's rows."""
+    waiting = {key.split("/", 1)[1]: key for key in _listed(f"{tenant}/", uploads.bucket(uploads.UPLOADS))}
+    keys = [uploads.upload_key(tenant, u) for u in sorted(waiting) if u.startswith("upl-") and "/" not in u]
+    rows = {r.upload_id: r for r in UploadItem.batch_get(keys, consistent_read=True)} if keys else {}
+    files = [key for u, key in sorted(waiting.items()) if u not in rows or child_id in rows[u].child_ids]
+    return files, [r for r in rows.values() if child_id in r.child_ids]
 
 
 def _photos_named(kind: str, row: Any) -> list[str]:
@@ -208,11 +228,11 @@ def _set_photos(row: Any, kept: list[Any]) -> int:
     return 1
 
 
-def _delete_objects(keys: list[str]) -> int:
-    """Delete objects of the photos bucket, 1,000 a request; how many went."""
+def _delete_objects(keys: list[str], bucket: str | None = None) -> int:
+    """Delete objects of the photos bucket (or `bucket`), 1,000 a request; how many went."""
     s3, failed = aws.client("s3"), 0
     for start in range(0, len(keys), 1000):
-        answer = s3.delete_objects(Bucket=feed.photos_bucket(), Delete={
+        answer = s3.delete_objects(Bucket=bucket or feed.photos_bucket(), Delete={
             "Objects": [{"Key": k} for k in keys[start:start + 1000]], "Quiet": True})
         failed += len(answer.get("Errors", []))  # the check finds them, and the exports service asks again
     if failed:
@@ -250,7 +270,9 @@ def purge(request: PurgeRequest) -> PurgeResult:
     upload_keys = [uploads.upload_key(tenant, p.upload_id) for p in held.photos.values() if p.upload_id]
     upload_rows = list(UploadItem.batch_get(upload_keys, consistent_read=True)) if upload_keys else []
     _delete_rows(upload_rows)  # before the photos that name them: a repeated purge still finds them
-    deleted["uploads"] = len(upload_rows)
+    deleted["raw_uploads"] = _delete_objects(held.raw_uploads, uploads.bucket(uploads.UPLOADS))
+    _delete_rows(held.waiting)
+    deleted["uploads"] = len(upload_rows) + len(held.waiting)
     _delete_rows(held.photos.values())
     deleted["photos"] = len(held.photos)
     _delete_rows(held.archives)
@@ -282,7 +304,8 @@ def verify(tenant: str, child_id: str, photo_ids: Iterable[str] = (), guardian_i
     left += [f"classmate's feed entry {row.pk}/{row.sk}" for row in _classmate_feed_entries(tenant, shared)]
     left += [f"photo in classmate's report {row.pk}/{row.sk}" for row, _ in _in_classmate_diaries(tenant, shared)]
     left += [f"archive job {job.export_id}" for job in held.archives]
-    left += [f"object {key}" for key in held.downloads]
+    left += [f"object {key}" for key in held.downloads + held.raw_uploads]
+    left += [f"upload {row.upload_id}" for row in held.waiting]
     left += [f"name of {row.user_id}" for row in _name_copies(tenant, guardian_ids)]
     return left
 

@@ -6,6 +6,11 @@
 - `GET /timeline/children/{child_id}/diary`: a child's diary, newest first (guardians, the group's staff).
 - `GET /timeline/groups/{group_id}/diary?date=`: the group's day for its staff: every report and every
   parent's entry, so staff see what parents wrote.
+
+Every one of them shows an entry, and each of its photos, only when `visibility.may_see` says the caller
+sees it (`visible`): a guardian their own child's, staff their own groups' (the group the entry was written
+in, not the child's group today), a manager their locations', an admin all; with diary consent, and each
+photo while its photo consent holds.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from chalicelib import diary, diary_html, directory_copy, feed
+from chalicelib import diary, diary_html, directory_copy, feed, visibility
 from chalicelib.store import DiaryItem, GroupCopyItem, PhotoItem
 from portal_common import aws, clock, errors, files
 from portal_common.authz import Principal, Role, Target
@@ -76,9 +81,10 @@ class DownloadOut(Out):
     file_name: str
 
 
-def out(item: DiaryItem) -> DiaryOut:
+def out(item: DiaryItem, photo_ids: list[str]) -> DiaryOut:
+    """A diary entry as its reader gets it: `photo_ids` are those of its photos the reader may see."""
     return DiaryOut(id=item.diary_id, kind=item.kind, child_id=item.child_id, date=item.date, text=item.text,
-                    rhythm=list(item.rhythm or []), photo_ids=list(item.photo_ids or []),
+                    rhythm=list(item.rhythm or []), photo_ids=photo_ids,
                     author_role=item.author_role, created_at=item.created_at, updated_at=item.updated_at)
 
 
@@ -87,6 +93,31 @@ def _target(tenant: str, child_id: str, day: Day) -> tuple[Target, GroupCopyItem
     groups = directory_copy.groups_on(tenant, child_id, day)
     group = directory_copy.group(tenant, sorted(groups)[0]) if groups else None
     return Target.child(tenant, child_id, groups, {group.location_id} if group else ()), group
+
+
+def visible(principal: Principal, rows: list[DiaryItem],
+            locations: dict[str, str] | None = None) -> list[tuple[DiaryItem, list[PhotoItem]]]:
+    """The rows the caller may see, each with those of its photos the caller may see (`visibility.may_see`):
+    one BatchGetItem of the photos, one of the consents, and for a manager reading rows written before rows
+    carried their location, one of the groups (`locations`: the groups' locations the caller knows)."""
+    tenant = principal.tenant
+    photos = feed.get_photos(tenant, [p for row in rows for p in row.photo_ids or []])
+    consents = feed.consents_of(tenant, {r.child_id for r in rows} | {c for p in photos.values() for c in p.child_ids})
+    known = dict(locations or {})
+    missing = {r.group_id for r in rows if not r.location_id and r.group_id not in known}
+    if principal.role is Role.MANAGER and missing:
+        known.update(feed.group_locations(tenant, missing))
+    shown = []
+    for row in rows:
+        if visibility.may_see(principal, visibility.of_diary(row, row.location_id or known.get(row.group_id)),
+                              consents):
+            shown.append((row, [photos[p] for p in row.photo_ids or [] if p in photos
+                                and visibility.may_see(principal, visibility.of_photo(photos[p]), consents)]))
+    return shown
+
+
+def _page(rows: list[tuple[DiaryItem, list[PhotoItem]]]) -> list[DiaryOut]:
+    return [out(row, [p.photo_id for p in photos]) for row, photos in rows]
 
 
 def register(app: PortalApp) -> None:
@@ -117,30 +148,33 @@ def register(app: PortalApp) -> None:
                                     group_id=group.group_id, location_id=group.location_id,
                                     text=body.text, rhythm=[r.model_dump() for r in body.rhythm],
                                     photos=[found[p] for p in dict.fromkeys(body.photo_ids)])
-        return out(item) if created else json_response(out(item), 200)
+        written = out(item, list(item.photo_ids or []))
+        return written if created else json_response(written, 200)
 
-    def readable(req: Req, diary_id: str) -> DiaryItem:
-        """The diary item when the caller may read it; 404 for anything else (no consent, not theirs)."""
+    def readable(req: Req, diary_id: str) -> tuple[DiaryItem, list[PhotoItem]]:
+        """The diary entry and its photos the caller may see; 404 when the caller may not see the entry."""
         tenant = req.principal.tenant
         item = diary.get(tenant, diary_id)
         if item is None:
             raise errors.NotFound()
-        target, _group = _target(tenant, item.child_id, Day.fromisoformat(item.date))
-        req.authorize(target, action="child.diary.read")
-        if not diary.has_diary_consent(tenant, item.child_id):
+        group = None if item.location_id else directory_copy.group(tenant, item.group_id)  # written before
+        location = item.location_id or (group.location_id if group else None)
+        req.authorize(Target.child(tenant, item.child_id, {item.group_id}, {location} if location else ()),
+                      action="child.diary.read")
+        found = visible(req.principal, [item], {item.group_id: location} if location else None)
+        if not found:
             raise errors.NotFound()
-        return item
+        return found[0]
 
     @app.endpoint("/diary/{diary_id}", "GET", action="child.diary.read", response=DiaryOut,
                   summary="A daily report or a parent's entry (the child's guardians, the group's staff)")
     def read_diary(req: Req, diary_id: str) -> DiaryOut:
-        return out(readable(req, diary_id))
+        return _page([readable(req, diary_id)])[0]
 
     @app.endpoint("/diary/{diary_id}/download", "GET", action="child.diary.read", response=DownloadOut,
                   summary="A 10-minute link to the report as one HTML page with its photos (works offline)")
     def download_diary(req: Req, diary_id: str) -> DownloadOut:
-        item = readable(req, diary_id)
-        return _download(req.principal, item)
+        return _download(req.principal, *readable(req, diary_id))
 
     @app.endpoint("/children/{child_id}/diary", "GET", action="child.diary.read", query=ListQuery,
                   response=DiaryPage, summary="A child's diary (reports and parents' entries), newest first")
@@ -154,8 +188,10 @@ def register(app: PortalApp) -> None:
             raise errors.BadRequest(code="cursor_of_another_list")
         if not diary.has_diary_consent(tenant, child_id):
             return {"items": [], "next_cursor": None, "diary_consent": False}
-        items, last = diary.of_child(tenant, child_id, limit=req.query.limit, start=position["k"] if position else None)
-        return {**req.page_body([out(i) for i in items], {"c": child_id, "k": last} if last else None),
+        rows, last = diary.of_child(tenant, child_id, limit=req.query.limit, start=position["k"] if position else None)
+        # Filtered by the rule (staff: their groups' entries only): a page may be shorter, its cursor moves on.
+        shown = _page(visible(req.principal, rows))
+        return {**req.page_body(shown, {"c": child_id, "k": last} if last else None),
                 "diary_consent": True}
 
     @app.endpoint("/groups/{group_id}/diary", "GET", action="group.diary.read", query=DayQuery,
@@ -166,19 +202,14 @@ def register(app: PortalApp) -> None:
         if group is None:
             raise errors.NotFound()
         req.authorize(Target.group(tenant, group_id, group.location_id))
-        items = diary.of_group_day(tenant, group_id, req.query.date or clock.today())
-        consents = feed.consents_of(tenant, {i.child_id for i in items})
-        shown = [out(i) for i in items if consents.get(i.child_id) and consents[i.child_id].diary]
+        rows = diary.of_group_day(tenant, group_id, req.query.date or clock.today())
+        shown = _page(visible(req.principal, rows, {group_id: group.location_id}))
         return {"items": shown, "next_cursor": None, "diary_consent": True}
 
 
-def _download(principal: Principal, item: DiaryItem) -> DownloadOut:
-    """Render the report with its photos (those whose consent still holds) into a temporary object."""
+def _download(principal: Principal, item: DiaryItem, shown: list[PhotoItem]) -> DownloadOut:
+    """Render the report with its photos (those the reader may see, `visible`) into a temporary object."""
     tenant = principal.tenant
-    photos = feed.get_photos(tenant, list(item.photo_ids or []))
-    consents = feed.consents_of(tenant, {c for p in photos.values() for c in p.child_ids})
-    shown: list[PhotoItem] = [photos[p] for p in item.photo_ids or [] if p in photos
-                              and feed.consented(photos[p], consents)]
     s3 = aws.client("s3")
     images = {p.photo_id: s3.get_object(Bucket=feed.photos_bucket(), Key=p.keys["medium"])["Body"].read()
               for p in shown}

@@ -1,9 +1,11 @@
 """The feed, photo views and downloads (each recorded), and who looked at a child's photos.
 
-Every photo route checks the action's relation (a parent's child, staff's group) *and* `feed.may_see`
-(consent, the placement on the photo's day): anything else answers 404, the same as a photo that does
-not exist. Full-size views and downloads are written to each tagged child's access log, which the
-child's guardians read: something no peer product offers.
+Whether a caller sees a photo is `visibility.may_see`'s decision (consent, and the caller's relation to the
+photo itself: a guardian's child in it or placed in its group that day, staff of its group, a manager of
+its location), the same one the feed makes about every entry it lists; the route authorizes the relation
+it found (`req.authorize`). Anything else answers 404, the same as a photo that does not exist. Full-size
+views and downloads are written to each tagged child's access log, which the child's guardians read:
+something no peer product offers.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib import directory_copy, feed
+from chalicelib import directory_copy, feed, visibility
 from chalicelib.store import PhotoAccessItem, PhotoItem
 from portal_common import clock, errors, files, store
 from portal_common.authz import Role, Target
@@ -91,18 +93,21 @@ def _own(req: Req, child_ids: list[str]) -> list[str]:
 
 def _photo_for(req: Req, photo_id: str) -> PhotoItem:
     """The photo when the caller may see it; 404 for anything else (another family, no consent, no photo)."""
-    tenant = req.principal.tenant
+    principal = req.principal
+    tenant = principal.tenant
     photo = feed.get_photo(tenant, photo_id) if ID.fullmatch(photo_id) else None
     if photo is None:
         raise errors.NotFound()
-    if photo.child_ids:
-        mine = _own(req, photo.child_ids)
-        req.authorize(Target.child(tenant, (mine or photo.child_ids)[0], {photo.group_id}, {photo.location_id}),
-                      action="child.photo.read")
+    item = visibility.of_photo(photo)
+    placements = feed.photo_placements(principal, item)
+    if not visibility.may_see(principal, item, feed.consents_of(tenant, set(photo.child_ids)), placements):
+        raise errors.NotFound()
+    groups, locations = {photo.group_id}, {photo.location_id}
+    child = visibility.via_child(principal, item, placements) or next(iter(photo.child_ids), None)
+    if child is not None:  # a guardian through their child (tagged, or placed in the group that day)
+        req.authorize(Target.child(tenant, child, groups, locations), action="child.photo.read")
     else:
         req.authorize(Target.group(tenant, photo.group_id, photo.location_id), action="group.photo.read")
-    if not feed.may_see(req.principal, photo):
-        raise errors.NotFound()
     return photo
 
 
@@ -120,11 +125,12 @@ def register(app: PortalApp) -> None:
     def read_feed(req: Req) -> dict[str, Any]:
         principal, query = req.principal, req.query
         tenant = principal.tenant
+        placements = None
         if query.child_id:
-            groups = directory_copy.groups_on(tenant, query.child_id, clock.today())
-            group = directory_copy.group(tenant, next(iter(groups))) if groups else None
-            req.authorize(Target.child(tenant, query.child_id, groups, {group.location_id} if group else ()),
-                          action="child.timeline.read")
+            placements = {query.child_id: directory_copy.placements(tenant, query.child_id)}
+            today = [p for p in placements[query.child_id] if directory_copy.covers(p, clock.today())]
+            req.authorize(Target.child(tenant, query.child_id, {p.group_id for p in today},
+                                       {p.location_id for p in today}), action="child.timeline.read")
             children = [query.child_id]
         elif principal.role is Role.PARENT:
             req.authorize()
@@ -133,16 +139,18 @@ def register(app: PortalApp) -> None:
             raise errors.Unprocessable(code="child_id_required", errors=[
                 {"loc": ["query", "child_id"], "msg": "staff name the child"}])
         position = req.page_position(query.cursor)
-        found = feed.page(tenant, children, position["sk"] if position else None, query.limit)
+        before = (position["sk"], position.get("id", "")) if position else None
+        found = feed.page(tenant, children, before, query.limit, viewer=principal, placements=placements)
         items = []
         for entry in found.entries:
             photos = [PhotoRef(id=photo_id, thumb_url=feed.url(feed.photo_key(tenant, photo_id, "thumb")),
                                medium_url=feed.url(feed.photo_key(tenant, photo_id, "medium")))
-                      for photo_id in feed.visible_photos(entry, found.consents)]
+                      for photo_id in found.photos[entry.item_id]]
             items.append(FeedItemOut(id=entry.item_id, kind=entry.kind, date=entry.date, created_at=entry.published_at,
                                      child_ids=_own(req, list(entry.child_ids)), photos=photos, text=entry.text,
                                      diary_kind=entry.diary_kind))
-        return req.page_body(items, {"sk": found.next_position} if found.next_position else None)
+        last = found.next_position
+        return req.page_body(items, {"sk": last[0], "id": last[1]} if last else None)
 
     @app.endpoint("/photos/{photo_id}", "GET", action="timeline.feed.read", response=PhotoOut,
                   summary="A photo's URLs (10 minutes); the full-size view is recorded for the child's guardians")

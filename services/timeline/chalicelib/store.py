@@ -127,8 +127,10 @@ class FeedEntryItem(TimelineItem):
     """A photo in a child's feed (tagged) or a group's feed (untagged), written with the photo; or a diary
     report or parent's entry in its child's feed, written with it (the feed then needs no second read).
 
-    `photos` (diary entries): [{"id", "child_ids", "published_at"}] of the photos in it, so the feed can
-    check each photo's consent from the same batch of consents as everything else on the page.
+    `photos` (diary entries): [{"id", "child_ids", "published_at", "group_id", "location_id", "date"}] of the
+    photos in it, so the feed can decide on each photo (`visibility`) from the same batch of consents as
+    everything else on the page (references written before they carried group, location and day count as
+    the entry's own).
     """
 
     kind = UnicodeAttribute()  # photo | diary
@@ -136,6 +138,7 @@ class FeedEntryItem(TimelineItem):
     date = UnicodeAttribute()
     child_ids = JSONAttribute(default=list)
     group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute(null=True)  # its group's location then (None: written before it was kept)
     published_at = UnicodeAttribute()
     diary_kind = UnicodeAttribute(null=True)  # report | parent_entry
     text = UnicodeAttribute(null=True)
@@ -161,6 +164,7 @@ class DiaryItem(TimelineItem):
     date = UnicodeAttribute()
     kind = UnicodeAttribute()  # report | parent_entry
     group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute(null=True)  # its group's location then (None: written before it was kept)
     author_id = UnicodeAttribute()
     author_role = UnicodeAttribute()
     text = UnicodeAttribute()

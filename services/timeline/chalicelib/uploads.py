@@ -139,7 +139,8 @@ def _publish(outbox: Outbox, tenant: str, upload: UploadItem, processed: images.
                       uploaded_by=upload.uploaded_by, published_at=now), PhotoItem.pk.does_not_exist())
     for pk in feed.partitions_of(tenant, upload.group_id, upload.child_ids):
         ch.save(FeedEntryItem(pk, f"{upload.date}#{photo_id}", kind="photo", item_id=photo_id, date=upload.date,
-                              child_ids=list(upload.child_ids), group_id=upload.group_id, published_at=now))
+                              child_ids=list(upload.child_ids), group_id=upload.group_id,
+                              location_id=upload.location_id, published_at=now))
     ch.update(upload, [UploadItem.status.set("published"), UploadItem.photo_id.set(photo_id),
                        UploadItem.processed_at.set(now)], condition=UploadItem.status == "processing")
     ch.emit(events.PhotoPublished(photo_id=photo_id, group_id=upload.group_id, location_id=upload.location_id,
