@@ -213,3 +213,25 @@ def test_one_e_mail_address_holds_separate_accounts_in_two_organisations(demo, s
     assert login(demo, "parent1@demo.ouderportaal.nl", PASSWORD, "other.ouderportaal.nl").status_code == 401
     me = demo.get("/auth/me", headers=bearer(other_pair.json["access_token"])).json
     assert me["organisation"]["domain"] == "other.ouderportaal.nl" and me["children"][0]["name"] == "Noor Anders"
+
+
+def test_two_refreshes_of_one_token_at_the_same_moment_revoke_the_whole_family(demo, services, monkeypatch):
+    """The second refresh reads the session, then the first one rotates the token before the second writes:
+    the second is a reuse (someone holds a copy), so the token the first one got must stop working too."""
+    tokens_store = services["auth"].lib.tokens_store
+    pair = login(demo, "parent5@demo.ouderportaal.nl").json
+    live = tokens_store.live
+    winner: list[str] = []
+
+    def live_while_another_refresh_wins(session):
+        if not winner:  # between this refresh's read and its write, the same token is refreshed elsewhere
+            winner.append("")
+            winner[0] = tokens_store.rotate(pair["refresh_token"])[1]
+        return live(session)
+
+    monkeypatch.setattr(tokens_store, "live", live_while_another_refresh_wins)
+    loser = demo.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert winner and loser.status_code == 401 and loser.json["code"] == "invalid_refresh_token"
+    monkeypatch.setattr(tokens_store, "live", live)
+    later = demo.post("/auth/refresh", json={"refresh_token": winner[0]})
+    assert later.status_code == 401 and later.json["code"] == "invalid_refresh_token"

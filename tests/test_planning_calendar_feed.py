@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from icalendar import Calendar
 
 from portal_common import clock as business_clock
@@ -111,3 +112,63 @@ def test_when_access_ends_the_child_leaves_the_feed_once_however_often_told(worl
         assert consumer.handle_one(planning.app.inbox, env, planning.app.event_handlers)
     found = events(world, path)
     assert not [uid for uid in found if "child-daan" in uid] and [uid for uid in found if "child-noor" in uid]
+
+
+def _reset(world, headers, email: str, password: str) -> None:
+    from tests.auth_helpers import DOMAIN, link_token, sent_mail
+
+    world.post("/auth/password/forgot", json={"organisation": DOMAIN, "email": email})
+    token = link_token(sent_mail()[-1].body, "reset")
+    assert world.post("/auth/password/reset", json={"token": token, "password": password}).status_code == 204
+
+
+def _change(world, headers, email: str, password: str) -> None:
+    from tests.auth_helpers import PASSWORD
+
+    changed = world.post("/auth/password/change", headers=headers,
+                         json={"current_password": PASSWORD, "new_password": password})
+    assert changed.status_code == 204
+
+
+def _logout_all(world, headers, email: str, password: str) -> None:
+    assert world.post("/auth/logout-all", headers=headers).status_code == 204
+
+
+@pytest.mark.parametrize("revoke", [_reset, _change, _logout_all], ids=["reset", "change", "logout_all"])
+def test_the_feed_url_dies_with_a_password_reset_change_or_logout_everywhere(world, bus, revoke):
+    """Auth tells planning with "auth.credentials.revoked"; the old URL answers 404, a new one works."""
+    from tests.auth_helpers import PASSWORD, login
+
+    email = "parent1@demo.ouderportaal.nl"
+    headers = demo_login_header(world, email)
+    old = feed_path(world, headers)
+    assert world.get(old).status_code == 200
+    other_family = feed_path(world, demo_login_header(world, "parent4@demo.ouderportaal.nl"))
+    new_password = "een-nieuwe-lange-zin"
+    before = len(bus.of_type("auth.credentials.revoked"))
+    revoke(world, headers, email, new_password)
+    assert world.get(old).status_code == 404
+    [revoked] = bus.of_type("auth.credentials.revoked")[before:]
+    assert revoked.payload["user_id"] == "user-parent1"
+    assert world.get(other_family).status_code == 200  # another family's feed is left alone
+    password = PASSWORD if revoke is _logout_all else new_password
+    fresh = login(world, email, password).json["access_token"]
+    new = feed_path(world, {"Authorization": f"Bearer {fresh}"})
+    assert new != old and world.get(new).status_code == 200 and world.get(old).status_code == 404
+
+
+def test_a_late_revocation_leaves_a_feed_made_after_it_alone(world, parent, services, clock):
+    from datetime import timedelta
+
+    from portal_common import consumer
+    from portal_common.events import Envelope
+
+    feed_path(world, parent)
+    revoked = Envelope(event_id="revoked-1", type="auth.credentials.revoked", version=1, tenant="demo",
+                       occurred_at=clock.now(), source="auth",
+                       payload={"user_id": "user-parent1", "reason": "password_change"})
+    clock.advance(timedelta(minutes=1))
+    new = feed_path(world, parent)  # made in the app after the change, before the event arrived
+    planning = services["planning"]
+    assert consumer.handle_one(planning.app.inbox, revoked, planning.app.event_handlers)
+    assert world.get(new).status_code == 200

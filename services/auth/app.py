@@ -13,6 +13,7 @@ from chalicelib import (
     passwords,
     personal_data,
     purge,
+    recovery,
     retention,
     routes_account,
     routes_admin,
@@ -31,8 +32,9 @@ outbox = app.publishes()
 directory = Directory(outbox)
 # Planning's contracts set the access window; absences and documents are mailed to guardians (transactional);
 # retention purges the child's directory data and the accounts it leaves without children; exports ask for
-# a user's personal data.
-app.consume({**contract_copy.HANDLERS, **notify.HANDLERS,
+# a user's personal data; auth's own `auth.account_mail.requested` sends reset and activation mail off the
+# request path.
+app.consume({**contract_copy.HANDLERS, **notify.HANDLERS, **recovery.handlers(directory),
              **purge_handlers("auth", outbox, purge.purge, ChildPurged),
              **personal_data_handlers("auth", outbox, personal_data.write, PersonalDataDelivered)})
 routes_session.register(app, directory)

@@ -1,4 +1,5 @@
-"""Activation of invited accounts and password resets: the e-mails with their one-time links.
+"""Activation of invited accounts and password resets: the e-mails with their one-time links, and the
+confirmations after a password set or a sign-out everywhere (`credentials.py` makes those changes).
 
 An invited guardian's activation e-mail is due 6 weeks (a setting) before their first child's
 contract starts, or at once if that moment has passed. A schedule sends what is due; each due row is
@@ -12,20 +13,15 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import (
-    directory,
+    credentials,
     mails,  # noqa: F401 - registers the e-mail templates
-    passwords,
     tokens_store,
 )
 from chalicelib.store import ActivationDueItem, OrganisationItem, UserItem
 from portal_common import clock, mail, store
-from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
 
 DUE_INDEX_PK = "_ACTIVATION_DUE"
-# The auth service's outbox rows (the same ones as `app.outbox`; an Outbox is only a view of them):
-# activation is also reached without the app (the demo seeding), and its event must not be lost.
-OUTBOX = Outbox(directory.SOURCE)
 
 
 def _org(tenant: str) -> OrganisationItem:
@@ -73,14 +69,14 @@ def send_due() -> int:
 def send_activation(tenant: str, user_id: str) -> bool:
     """E-mail a fresh activation link to an invited account (not to an active one)."""
     try:
-        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
+        user = UserItem.get(store.key(tenant, "USER", user_id), "USER", consistent_read=True)
     except UserItem.DoesNotExist:
         return False
     if user.status != "invited":
         return False
     org = _org(tenant)
     ttl = timedelta(hours=_setting(org, "activation_link_hours", 72))
-    token = tokens_store.issue_one_time("activation", tenant, user_id, ttl)
+    token = tokens_store.issue_one_time("activation", tenant, user_id, ttl, credentials.generation_of(user))
     link = f"{get_settings().public_base_url}/activate.html#token={token}"
     mail.send("auth.activation", to=user.email, lang=user.language, name=user.name, organisation=org.name,
               link=link, email=user.email, domain=org.domain, valid_until=_valid_until(ttl, user.language))
@@ -90,6 +86,7 @@ def send_activation(tenant: str, user_id: str) -> bool:
 def send_reset(tenant: str, user: UserItem) -> None:
     org = _org(tenant)
     ttl = timedelta(minutes=_setting(org, "password_reset_minutes", 60))
+    # The account's generation is read afresh (`user` may come from the e-mail index, a moment behind).
     token = tokens_store.issue_one_time("reset", tenant, user.user_id, ttl)
     link = f"{get_settings().public_base_url}/reset.html#token={token}"
     mail.send("auth.password_reset", to=user.email, lang=user.language, name=user.name, link=link,
@@ -97,39 +94,15 @@ def send_reset(tenant: str, user: UserItem) -> None:
 
 
 def send_password_changed(tenant: str, user: UserItem) -> None:
+    """After every password set (activation too): other devices signed out, the calendar link stopped."""
     mail.send("auth.password_changed", to=user.email, lang=user.language, name=user.name,
               organisation=_org(tenant).name)
 
 
-def set_password(tenant: str, user: UserItem, password: str) -> None:
-    """Store a new password (argon2id) and make the account active.
-
-    An account becoming active is news for messaging's copy of it (`auth.user.changed`), written in
-    the same transaction; a password change of an active account is not."""
-    actions = [UserItem.password_hash.set(passwords.hash_password(password)), UserItem.status.set("active")]
-    if user.status == "active":
-        user.update(actions=actions)
-        return
-    now = clock.now().isoformat()
-    ch = Changes(OUTBOX, tenant, "auth")
-    ch.update(user, actions=[*actions, UserItem.activated_at.set(now)])
-    user.status, user.activated_at = "active", now
-    ch.emit(directory.user_changed(user))
-    ch.commit()
+def send_signed_out_everywhere(tenant: str, user: UserItem) -> None:
+    mail.send("auth.signed_out_everywhere", to=user.email, lang=user.language, name=user.name,
+              organisation=_org(tenant).name)
 
 
-def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | None:
-    """Use an activation or reset link once to set a password; None for an unknown, used or expired link."""
-    used = tokens_store.consume_one_time(kind, token)
-    if used is None:
-        return None
-    tenant, user_id = used
-    try:
-        user = UserItem.get(store.key(tenant, "USER", user_id), "USER")
-    except UserItem.DoesNotExist:
-        # The account was removed with its last child's data (retention). The purge deletes its links too,
-        # but one issued before token rows were indexed by user is found by hash only and waits for its
-        # TTL: meanwhile it is refused like a used one.
-        return None
-    set_password(tenant, user, password)
-    return tenant, user
+# The demo seeding activates its accounts through here, exactly as a parent's link would (without the mail).
+use_link = credentials.use_link

@@ -54,16 +54,22 @@ class AccountIn(Body):
     email: str = Email
 
 
+# Setting a password ends the account's other sessions whatever this says: accepted so that clients sending it
+# keep working, and ignored.
+KeptForClients = Field(default=True, deprecated=True,
+                       description="ignored: a password set always ends the account's other sessions")
+
+
 class ResetIn(Body):
     token: str = OpaqueToken
     password: str = NewPassword
-    end_other_sessions: bool = True
+    end_other_sessions: bool = KeptForClients
 
 
 class ChangePasswordIn(Body):
     current_password: str = AnyPassword
     new_password: str = NewPassword
-    end_other_sessions: bool = True
+    end_other_sessions: bool = KeptForClients
 
 
 class Accepted(Out):

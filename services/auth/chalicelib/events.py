@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from portal_common import retention
 from portal_common.events import EventPayload, event_type
 
@@ -173,6 +175,27 @@ class OrganisationChanged(EventPayload):
     domain: str
 
 
+@event_type("auth.credentials.revoked", owner=OWNER)
+class CredentialsRevoked(EventPayload):
+    """A password was set (activation, reset, change) or the account signed out everywhere: every credential
+    issued before is dead (other sessions, one-time links), and planning deletes the calendar feed made before
+    this moment (a feed made after it is the user's new one)."""
+
+    user_id: str
+    reason: Literal["activation", "password_reset", "password_change", "logout_all"]
+
+
+@event_type("auth.account_mail.requested", owner=OWNER)
+class AccountMailRequested(EventPayload):
+    """Someone asked for a password-reset (`reset`) or activation (`activation`) e-mail. Staged the same way
+    whether or not the account exists (the envelope's tenant is `_unknown` for an unknown domain), and
+    consumed by auth itself, which finds the account and mails it a fresh link. It never carries a link."""
+
+    kind: Literal["reset", "activation"]
+    organisation: str  # the sign-in domain as asked, trimmed and lower case
+    email: str  # normalised (trimmed, lower case)
+
+
 @event_type("auth.child.purged", owner=OWNER)
 class ChildPurged(retention.ChildPurged):
     """Auth deleted the child's directory data (child, placements, guardian links, consents, contract copies,
@@ -189,4 +212,4 @@ class PersonalDataDelivered(retention.PersonalDataDelivered):
 PUBLISHES = (ChildPlaced, GuardianLinked, StaffAssigned, PlacementChanged, GuardianUnlinked, GroupChanged,
              ConsentsChanged, NotificationSettingsChanged, DeviceRegistered, GuardianAccessEnded,
              ChildRetentionDue, LocationChanged, ChildUpdated, DeviceRemoved, UserChanged, OrganisationChanged,
-             ChildPurged, PersonalDataDelivered)
+             CredentialsRevoked, AccountMailRequested, ChildPurged, PersonalDataDelivered)

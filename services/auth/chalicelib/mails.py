@@ -43,20 +43,56 @@ mail.register_template(
     },
 )
 
+# After every password set (activation, reset, change): `credentials.py` ended the other sessions and planning
+# deletes the calendar feed.
 mail.register_template(
     "auth.password_changed",
     subject={"nl": "Je wachtwoord is gewijzigd", "en": "Your password was changed"},
     text={
-        "nl": "Beste {name},\n\nHet wachtwoord van je account bij {organisation} is zojuist gewijzigd. "
-              "Was jij dit niet? Vraag dan direct een nieuw wachtwoord aan en neem contact op met de locatie.",
-        "en": "Dear {name},\n\nThe password of your {organisation} account was just changed. "
-              "Was this not you? Ask for a new password at once and contact the location.",
+        "nl": "Beste {name},\n\nHet wachtwoord van je account bij {organisation} is zojuist gewijzigd. Daarom ben "
+              "je op je andere apparaten afgemeld, en je agendalink werkt niet meer: maak in de app een nieuwe aan "
+              "als je je opvangdagen in je agenda wilt blijven zien.\n\nWas jij dit niet? Vraag dan direct een "
+              "nieuw wachtwoord aan en neem contact op met de locatie.",
+        "en": "Dear {name},\n\nThe password of your {organisation} account was just changed. You were therefore "
+              "signed out on your other devices, and your calendar link no longer works: make a new one in the app "
+              "to keep seeing the care days in your calendar.\n\nWas this not you? Ask for a new password at once "
+              "and contact the location.",
     },
     html={
-        "nl": "<p>Beste {name},</p><p>Het wachtwoord van je account bij {organisation} is zojuist gewijzigd.</p>"
+        "nl": "<p>Beste {name},</p><p>Het wachtwoord van je account bij {organisation} is zojuist gewijzigd. Daarom "
+              "ben je op je andere apparaten afgemeld, en je agendalink werkt niet meer: maak in de app een nieuwe "
+              "aan als je je opvangdagen in je agenda wilt blijven zien.</p>"
               "<p>Was jij dit niet? Vraag dan direct een nieuw wachtwoord aan en neem contact op met de locatie.</p>",
-        "en": "<p>Dear {name},</p><p>The password of your {organisation} account was just changed.</p>"
+        "en": "<p>Dear {name},</p><p>The password of your {organisation} account was just changed. You were "
+              "therefore signed out on your other devices, and your calendar link no longer works: make a new one "
+              "in the app to keep seeing the care days in your calendar.</p>"
               "<p>Was this not you? Ask for a new password at once and contact the location.</p>",
+    },
+)
+
+mail.register_template(
+    "auth.signed_out_everywhere",
+    subject={"nl": "Je bent overal afgemeld", "en": "You were signed out everywhere"},
+    text={
+        "nl": "Beste {name},\n\nJe bent zojuist op al je apparaten afgemeld bij het ouderportaal van "
+              "{organisation}. Ook je agendalink werkt niet meer: maak in de app een nieuwe aan als je je "
+              "opvangdagen in je agenda wilt blijven zien. Links om een wachtwoord te kiezen die je eerder kreeg, "
+              "werken niet meer.\n\nWas jij dit niet? Wijzig dan je wachtwoord en neem contact op met de locatie.",
+        "en": "Dear {name},\n\nYou were just signed out on all your devices of the {organisation} parent portal. "
+              "Your calendar link no longer works either: make a new one in the app to keep seeing the care days "
+              "in your calendar. Links to choose a password that you received before no longer work.\n\n"
+              "Was this not you? Change your password and contact the location.",
+    },
+    html={
+        "nl": "<p>Beste {name},</p><p>Je bent zojuist op al je apparaten afgemeld bij het ouderportaal van "
+              "{organisation}. Ook je agendalink werkt niet meer: maak in de app een nieuwe aan als je je "
+              "opvangdagen in je agenda wilt blijven zien. Links om een wachtwoord te kiezen die je eerder kreeg, "
+              "werken niet meer.</p><p>Was jij dit niet? Wijzig dan je wachtwoord en neem contact op met de "
+              "locatie.</p>",
+        "en": "<p>Dear {name},</p><p>You were just signed out on all your devices of the {organisation} parent "
+              "portal. Your calendar link no longer works either: make a new one in the app to keep seeing the "
+              "care days in your calendar. Links to choose a password that you received before no longer work.</p>"
+              "<p>Was this not you? Change your password and contact the location.</p>",
     },
 )
 

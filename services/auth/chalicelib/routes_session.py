@@ -1,14 +1,15 @@
 """Sign-in routes: login, refresh, logout, activation, password reset and change, `me`.
 
 None of these answers reveals whether an account exists: unknown e-mail addresses, invited and
-deactivated accounts get the same answers as wrong passwords, after the same argon2 work.
+deactivated accounts get the same answers as wrong passwords, after the same argon2 work, and
+forgot-password and resend-activation do the same work for every address (`recovery.py`).
+Setting a password and signing out everywhere end the account's other credentials (`credentials.py`)
+and are confirmed by e-mail.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalicelib import access, activation, me, passwords, tokens_store
+from chalicelib import access, activation, credentials, me, passwords, recovery, tokens_store
 from chalicelib.api import (
     Accepted,
     AccountIn,
@@ -23,7 +24,7 @@ from chalicelib.api import (
 )
 from chalicelib.directory import Directory, normalise_email
 from chalicelib.store import OrganisationItem, UserItem
-from chalicelib.throttle import LOGIN, RECOVERY, Throttle
+from chalicelib.throttle import INVALID_LINKS_PER_ADDRESS, LOGIN, RECOVERY_REQUESTS, FailureThrottle, Throttle
 from portal_common import errors, i18n, store
 from portal_common.service import PortalApp, Req
 
@@ -40,6 +41,10 @@ i18n.register({
         "nl": "Deze link is verlopen of al gebruikt. Vraag een nieuwe aan.",
         "en": "This link has expired or was already used. Please ask for a new one.",
     },
+    "auth.credentials_changed": {
+        "nl": "Je wachtwoord is zojuist op een andere manier gewijzigd. Probeer het opnieuw.",
+        "en": "Your password was just changed in another way. Please try again.",
+    },
     "auth.password_too_common": {
         "nl": "Dit wachtwoord wordt te vaak gebruikt. Kies een ander wachtwoord.",
         "en": "This password is too common. Please choose another one.",
@@ -47,7 +52,8 @@ i18n.register({
 })
 
 login_throttle = Throttle("login", LOGIN)
-recovery_throttle = Throttle("recovery", RECOVERY)
+request_throttle = Throttle("recovery_request", RECOVERY_REQUESTS)
+link_throttles = {kind: FailureThrottle(f"{kind}_link", INVALID_LINKS_PER_ADDRESS) for kind in ("activation", "reset")}
 
 
 def _check_new_password(password: str, field: str) -> None:
@@ -66,13 +72,15 @@ def _token_pair(tenant: str, user: UserItem, family: str, refresh_token: str) ->
 
 
 def _set_password_from_link(req: Req, kind: str) -> tuple[str, UserItem]:
-    """Use an activation or reset link once to set the password in the body; 422 for a bad link."""
-    recovery_throttle.check(kind, req.source_ip)
+    """Use an activation or reset link once to set the password in the body, end every session and confirm
+    by e-mail; 422 for a bad link (429 once this address has presented too many of them)."""
     _check_new_password(req.body.password, "password")  # before the link is used: a refusal keeps it
-    used = activation.use_link(kind, req.body.token, req.body.password)
-    if used is None:
-        recovery_throttle.failed(kind, req.source_ip)
+    used = credentials.use_link(kind, req.body.token, req.body.password)
+    if used is None:  # the link is checked first: a valid one is never throttled
+        link_throttles[kind].failed(req.source_ip)
         raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
+    tenant, user = used
+    activation.send_password_changed(tenant, user)
     return used
 
 
@@ -95,7 +103,7 @@ def register(app: PortalApp, directory: Directory) -> None:
             login_throttle.succeeded(account, req.source_ip)
         if passwords.needs_rehash(user.password_hash):
             user.update(actions=[UserItem.password_hash.set(passwords.hash_password(body.password))])
-        issued = tokens_store.start_session(tenant, user.user_id)
+        issued = tokens_store.start_session(tenant, user)
         return _token_pair(tenant, user, issued.family, issued.refresh_token)
 
     @app.endpoint("/refresh", "POST", public=True, body=RefreshIn, response=TokenPair,
@@ -109,7 +117,9 @@ def register(app: PortalApp, directory: Directory) -> None:
             user = UserItem.get(store.key(session.tenant, "USER", session.user_id), "USER")
         except UserItem.DoesNotExist:
             user = None
-        if user is None or user.status != "active":
+        # A session begun before the password was set, or before signing out everywhere, is over (also when
+        # its revocation, which runs through the account's index, missed it).
+        if user is None or user.status != "active" or not credentials.current(session, user):
             tokens_store.revoke(session.pk.removeprefix("_SESSION#"), "account_inactive")
             raise errors.Unauthorized(code="invalid_refresh_token", detail_key="auth.invalid_refresh_token")
         return _token_pair(session.tenant, user, session.pk.removeprefix("_SESSION#"), new_token)
@@ -120,9 +130,12 @@ def register(app: PortalApp, directory: Directory) -> None:
         tokens_store.revoke_token(req.body.refresh_token)
 
     @app.endpoint("/logout-all", "POST", action="me.sessions.revoke", status=204,
-                  summary="Sign out every session of this account")
+                  summary="Sign out every session of this account; its one-time links and calendar feed stop "
+                          "working too, and a confirmation e-mail goes out")
     def logout_all(req: Req) -> None:
-        tokens_store.revoke_all(req.principal.tenant, req.principal.user_id)
+        user = credentials.sign_out_everywhere(req.principal.tenant, req.principal.user_id)
+        if user is not None and user.status == "active":
+            activation.send_signed_out_everywhere(req.principal.tenant, user)
 
     @app.endpoint("/activate", "POST", public=True, body=ActivateIn, response=ActivatedOut,
                   summary="Choose a password with the link from the activation e-mail")
@@ -134,43 +147,33 @@ def register(app: PortalApp, directory: Directory) -> None:
     @app.endpoint("/activation/resend", "POST", public=True, body=AccountIn, response=Accepted, status=202,
                   summary="Send the activation e-mail again (same answer whether or not the account exists)")
     def resend_activation(req: Req) -> Accepted:
-        _recover(req, lambda tenant, user: activation.send_activation(tenant, user.user_id))
+        _recover(req, "activation")
         return Accepted()
 
     @app.endpoint("/password/forgot", "POST", public=True, body=AccountIn, response=Accepted, status=202,
                   summary="E-mail a password-reset link (same answer whether or not the account exists)")
     def forgot_password(req: Req) -> Accepted:
-        def send(tenant: str, user: UserItem) -> None:
-            if user.status == "active":
-                activation.send_reset(tenant, user)
-            elif user.status == "invited":  # never activated: the activation link is what they need
-                activation.send_activation(tenant, user.user_id)
-        _recover(req, send)
+        _recover(req, "reset")
         return Accepted()
 
-    def _recover(req: Req, send: Any) -> None:
+    def _recover(req: Req, kind: str) -> None:
+        """The same work for every address: the mail itself is sent by the consumer (`recovery.py`)."""
         body: AccountIn = req.body
         account = f"{body.organisation.strip().lower()}|{normalise_email(body.email)}"
         try:
-            recovery_throttle.check(account, req.source_ip)
+            request_throttle.check(account, req.source_ip)
         except errors.TooManyRequests:
             return  # silently: a throttled answer would differ for existing accounts
-        recovery_throttle.failed(account, req.source_ip)  # every request counts against the window
-        tenant = directory.tenant_for_domain(body.organisation)
-        user = directory.user_by_email(tenant, body.email) if tenant else None
-        if tenant and user:
-            send(tenant, user)
+        request_throttle.failed(account, req.source_ip)  # every request counts against the window
+        recovery.request(directory, kind, body.organisation, body.email)
 
     @app.endpoint("/password/reset", "POST", public=True, body=ResetIn, status=204,
-                  summary="Choose a new password with the link from the reset e-mail")
+                  summary="Choose a new password with the link from the reset e-mail; every session ends")
     def reset_password(req: Req) -> None:
-        tenant, user = _set_password_from_link(req, "reset")
-        if req.body.end_other_sessions:
-            tokens_store.revoke_all(tenant, user.user_id, reason="password_reset")
-        activation.send_password_changed(tenant, user)
+        _set_password_from_link(req, "reset")
 
     @app.endpoint("/password/change", "POST", action="me.password.change", body=ChangePasswordIn, status=204,
-                  summary="Change one's password; other sessions end unless asked otherwise")
+                  summary="Change one's password; every other session, one-time link and the calendar feed end")
     def change_password(req: Req) -> None:
         p = req.principal
         user = me.account_of(p)
@@ -181,9 +184,10 @@ def register(app: PortalApp, directory: Directory) -> None:
             raise errors.Unprocessable(code="invalid_credentials", detail_key="auth.invalid_credentials",
                                        errors=[{"loc": ["body", "current_password"], "msg": "not correct"}])
         _check_new_password(req.body.new_password, "new_password")
-        activation.set_password(p.tenant, user, req.body.new_password)
-        if req.body.end_other_sessions:
-            tokens_store.revoke_all(p.tenant, p.user_id, keep=p.session_id, reason="password_changed")
+        try:
+            credentials.change_password(p.tenant, user, p.session_id, req.body.new_password)
+        except credentials.CredentialsChanged:
+            raise errors.Conflict(code="credentials_changed", detail_key="auth.credentials_changed") from None
         activation.send_password_changed(p.tenant, user)
 
     @app.endpoint("/me", "GET", action="me.read", response=MeOut,

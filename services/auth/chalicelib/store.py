@@ -16,7 +16,7 @@
 | used refresh token | `_REFRESH_USED#<sha256>` | `_` | `<t>#USER#<user>` / `REFRESH_USED#<sha256>` | |
 | one-time token (activation, reset) | `_ONETIME#<sha256>` | `_` | `<t>#USER#<user>` / `ONETIME#<sha256>` | |
 | activation mail due | `<t>#USER#<id>` | `ACTIVATION` | `_ACTIVATION_DUE` / `<due instant>#<t>#<user>` | |
-| throttle window | `_THROTTLE#<scope>#<sha256 key>` | `<window start>` | | |
+| throttle window (`throttle.py`: one scope per operation) | `_THROTTLE#<scope>#<sha256 key>` | `<window start>` | | |
 | consents (current) | `<t>#CHILD#<id>` | `CONSENT` | | |
 | consent change (history) | `<t>#CHILD#<id>` | `CONSENT#<instant>#<id>` | | |
 | notification settings | `<t>#USER#<id>` | `NOTIFY` | | |
@@ -116,6 +116,8 @@ class UserItem(AuthItem):
     is_demo = BooleanAttribute(default=False)
     created_at = UnicodeAttribute(null=True)     # accounts made before these were kept have none
     activated_at = UnicodeAttribute(null=True)
+    # Raised by every password set and sign-out everywhere; links and sessions of an older one are dead.
+    credentials_generation = NumberAttribute(default=0)
 
 
 class ContractCopyItem(AuthItem):
@@ -146,6 +148,7 @@ class SessionItem(AuthItem):
     last_used_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
     revoked_reason = UnicodeAttribute(null=True)
+    credentials_generation = NumberAttribute(default=0)  # the account's when signed in (credentials.py)
 
 
 class UsedRefreshItem(AuthItem):
@@ -161,6 +164,7 @@ class OneTimeTokenItem(AuthItem):
     tenant = UnicodeAttribute()
     user_id = UnicodeAttribute()
     used = BooleanAttribute(default=False)
+    credentials_generation = NumberAttribute(default=0)  # the account's when issued (credentials.py)
 
 
 class ActivationDueItem(AuthItem):

@@ -7,12 +7,16 @@ every fetch (no cache: it follows every change) from 60 days back to 180 days ah
 Europe/Amsterdam with a VTIMEZONE, each event with a stable UID so calendar apps update it in place.
 The children it shows follow auth's guardian links (`auth.guardian.linked`, `.unlinked`,
 `.access_ended`): a child whose access ended disappears from the feed at once.
+The URL is a credential of the account: when its password is set (reset, change, activation) or it signs
+out everywhere, auth publishes `auth.credentials.revoked` and the feed is deleted (the URL answers 404;
+a new POST makes a new one). A feed made after that moment is the user's new one and stays, however late
+the event arrives.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import closures, contracts, directory_copy, opening_days
@@ -157,5 +161,19 @@ def _change_children(env: Envelope, *, add: bool) -> None:
     feed.update(actions=[FeedItem.children.set(sorted(children))])
 
 
+def on_credentials_revoked(env: Envelope) -> None:
+    """Delete the feed the account had when its credentials were revoked: the pointer and the feed together."""
+    pk = store.key(env.tenant, "USER", env.payload["user_id"])
+    try:
+        feed = FeedItem.get(pk, "FEED", consistent_read=True)
+    except FeedItem.DoesNotExist:
+        return
+    if datetime.fromisoformat(feed.created_at) > env.occurred_at:
+        return  # made after the revocation: the user's new feed
+    with store.transaction() as tx:  # a rotation in between fails it: the event is retried and sees the new feed
+        tx.delete(FeedSecretItem(f"_FEED#{feed.secret_hash}", "_"))
+        tx.delete(feed, condition=FeedItem.secret_hash == feed.secret_hash)
+
+
 HANDLERS = {"auth.guardian.linked": on_guardian_linked, "auth.guardian.unlinked": on_guardian_gone,
-            "auth.guardian.access_ended": on_guardian_gone}
+            "auth.guardian.access_ended": on_guardian_gone, "auth.credentials.revoked": on_credentials_revoked}
