@@ -90,7 +90,8 @@ class Request:
 class Probe:
     request: Request
     caller: Caller
-    expect: str  # "403", "404", "self" (2xx, nothing of the victim) or "twin" (the caller's own namesake)
+    expect: str  # "403", "404", "self" (2xx, nothing of the victim), "twin" (the caller's own namesake) or
+    # "absent" (the same answer as for an id that names nothing: another organisation's admin)
 
 
 def _sample(model: type[BaseModel], name: str) -> Any:
@@ -218,6 +219,10 @@ def expectation(request: Request, caller: Caller) -> str | None:
         return "self" if action.relation in (Relation.SELF, Relation.TENANT) else None
     if is_twin(p, [v.value for v in request.victims]):
         return "twin"
+    if p.tenant != d.TENANT and p.role is Role.ADMIN:
+        # The whole of their own organisation is theirs: the victim's id names nothing there, so the answer
+        # must be exactly the one any id that names nothing gets (404 in a path, 422 `unknown_*` in a body).
+        return "absent"
     for victim in request.victims:
         level = victim.level if action.relation in (Relation.SELF, Relation.TENANT) else action.relation
         if is_related(p, level, victim):

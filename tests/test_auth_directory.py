@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import bearer, callers, demo_login_header, login, seed_other_tenant, seed_second_location
 
 GROUP = {"location_id": "loc-zonnebloem", "name": "Kikkers", "age_from_months": 12, "age_to_months": 48,
@@ -20,12 +19,11 @@ LOCATION = {"name": "Kindcentrum De Regenboog", "address": {"street": "Boogstraa
 
 
 @pytest.fixture
-def world(api, services):
-    seed_demo()
+def world(world, seeded, services):
     directory = services["auth"].module.directory
-    seed_other_tenant(directory)
-    seed_second_location(directory)
-    return api
+    seeded("another organisation and a second location",
+           lambda: (seed_other_tenant(directory), seed_second_location(directory)))
+    return world
 
 
 @pytest.fixture
@@ -136,6 +134,17 @@ def test_children_are_registered_read_and_corrected_and_guardians_see_the_new_na
                      json={"name": "X", "birth_date": "2024-02-30"}).status_code == 422
     assert world.put("/auth/admin/children/child-noor", headers=who["admin"],
                      json={"name": "X"}).status_code == 400
+
+
+def test_a_manager_cannot_tell_another_locations_groups_from_made_up_ones(world, who):
+    """Admins learn that a group does not exist (422 `unknown_group`); a manager gets the same 404 for a group
+    of another location as for one that does not exist, so group ids cannot be probed."""
+    child = {"name": "X", "birth_date": "2025-01-01", "start": "2026-01-01"}
+    answers = [world.post("/auth/admin/children", headers=who["other_manager"], json={**child, "group_id": group})
+               for group in ("grp-rupsen", "grp-nope")]
+    assert [(a.status_code, a.json["code"]) for a in answers] == [(404, "not_found")] * 2
+    admin = world.post("/auth/admin/children", headers=who["admin"], json={**child, "group_id": "grp-nope"})
+    assert (admin.status_code, admin.json["code"]) == (422, "unknown_group")
 
 
 @pytest.mark.parametrize("body", [

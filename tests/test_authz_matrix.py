@@ -13,7 +13,9 @@ Callers, all signed in for real: a parent of another family (parent3, Bijen; par
 Noor's group), staff of another group (staff3), a manager of another location (manager2), the victim's
 own parent, staff and manager on routes their role may not use, and the parent, staff, manager and admin
 of another organisation (whose ids mirror the demo's: their admin naming child-noor reaches their own
-Noor, so such a probe checks only that nothing of the demo's Noor comes back).
+Noor, so such a probe checks only that nothing of the demo's Noor comes back). For that admin the whole of
+their own organisation is theirs, so a victim id they name must get exactly the answer an id naming
+nothing gets (a control probe with a made-up id): 404 in a path, 422 `unknown_*` in a body ("absent").
 
 Routes whose action has relation SELF (or TENANT) and that name no object (GET /auth/me,
 GET /messaging/unread, GET /timeline/feed without child_id, one's own exports, ...) cannot be refused:
@@ -23,6 +25,7 @@ the generator cannot fill (a new path parameter, a body it cannot build) fails t
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 
@@ -72,6 +75,10 @@ def check(api, probe: mp.Probe, every_victim: list[Victim]) -> str | None:
             return f"{where}: a {probe.expect} that is not problem+json: {said}"
         if probe.expect == "403" and answer.json.get("code") != "action_not_allowed":
             return f"{where}: a 403 with code {answer.json.get('code')!r}, not 'action_not_allowed'"
+    elif probe.expect == "absent":
+        control = _with_nothing_for_the_victims(api, probe)
+        if (answer.status_code, (answer.json or {}).get("code")) != control or answer.status_code not in (404, 422):
+            return f"{where}: answered {said}, where an id that names nothing gets {control}"
     elif probe.expect == "self" and not 200 <= answer.status_code < 300:
         return (f"{where}: one's own route answered {said} (if the role must name a filter there, add it to "
                 f"ROLE_FILTERS in tests/matrix_probes.py)")
@@ -79,6 +86,16 @@ def check(api, probe: mp.Probe, every_victim: list[Victim]) -> str | None:
         return f"{where}: {said}"
     leaked = [s for s in mp.leak_strings(probe.caller, every_victim, r.sent) if s in text]
     return f"{where}: the answer names {leaked}: {said}" if leaked else None
+
+
+def _with_nothing_for_the_victims(api, probe: mp.Probe) -> tuple[int, str | None]:
+    """The status and code of the same request with every victim id replaced by one that names nothing."""
+    r = probe.request
+    url, body = r.url, json.dumps(r.body)
+    for victim in r.victims:
+        url, body = url.replace(victim.value, "nothing-here"), body.replace(victim.value, "nothing-here")
+    answer = api.open(url, method=r.method, headers=probe.caller.headers, json=json.loads(body))
+    return answer.status_code, (answer.json or {}).get("code")
 
 
 def test_every_protected_route_refuses_every_foreign_caller_and_leaks_nothing(world, services, record_property):

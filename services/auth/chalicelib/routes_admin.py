@@ -112,7 +112,7 @@ def register(app: PortalApp, directory: Directory) -> None:
         if body.role != "manager" and body.location_ids:
             raise errors.Unprocessable(code="locations_for_managers_only", errors=[
                 {"loc": ["body", "location_ids"], "msg": "staff follow their groups' locations"}])
-        groups = [known_group(directory, tenant, g) for g in body.group_ids]
+        groups = [known_group(directory, req.principal, g) for g in body.group_ids]
         locations = set(body.location_ids) | {g.location_id for g in groups}
         for target in _one_of_mine(tenant, locations):
             req.authorize(target)
@@ -131,7 +131,7 @@ def register(app: PortalApp, directory: Directory) -> None:
     def set_staff_groups(req: Req, user_id: str) -> None:
         tenant = req.principal.tenant
         user = _user(tenant, user_id, role="staff")
-        groups = [known_group(directory, tenant, g) for g in dict.fromkeys(req.body.group_ids)]
+        groups = [known_group(directory, req.principal, g) for g in dict.fromkeys(req.body.group_ids)]
         # Both the locations the staff member leaves and the ones they join must be the caller's.
         for target in _one_of_mine(tenant, set(user.locations or ()) | {g.location_id for g in groups}):
             req.authorize(target)

@@ -33,7 +33,7 @@ from chalicelib.api import (
 from chalicelib.directory import Directory, valid_id
 from chalicelib.store import ChildItem, GroupItem, GuardianLinkItem, LocationItem, PlacementItem, UserItem
 from portal_common import clock, errors, ids, store
-from portal_common.authz import Role, Target
+from portal_common.authz import Principal, Role, Target
 from portal_common.service import PortalApp, Req
 
 
@@ -46,11 +46,15 @@ def managed_locations(req: Req) -> set[str] | None:
     return None if req.principal.role is Role.ADMIN else set(req.principal.locations)
 
 
-def known_group(directory: Directory, tenant: str, group_id: str) -> GroupItem:
-    """A group named in a body: unknown → 422 (the body breaks a rule, nothing about others leaks)."""
+def known_group(directory: Directory, principal: Principal, group_id: str) -> GroupItem:
+    """A group named in a body. Unknown to an admin (the whole organisation is theirs): 422, the body breaks a
+    rule. Unknown to anyone else: 404, the same answer as a group at a location that is not theirs, so a
+    manager cannot tell another location's group ids from made-up ones."""
     try:
-        return directory.group(tenant, group_id)
+        return directory.group(principal.tenant, group_id)
     except GroupItem.DoesNotExist:
+        if principal.role is not Role.ADMIN:
+            raise errors.NotFound() from None
         raise errors.Unprocessable(code="unknown_group", errors=[{"loc": ["body", "group_id"],
                                                                   "msg": "no such group"}]) from None
 
@@ -204,7 +208,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   summary="Register a child with its first placement")
     def create_child(req: Req) -> Created:
         tenant, body = req.principal.tenant, req.body
-        group = known_group(directory, tenant, body.group_id)
+        group = known_group(directory, req.principal, body.group_id)
         req.authorize(Target.location(tenant, group.location_id))
         child_id = new_id("child")
         directory.create_child(tenant, child_id, body.name, body.birth_date, group_id=body.group_id,
@@ -256,7 +260,7 @@ def register(app: PortalApp, directory: Directory) -> None:
     def place_child(req: Req, child_id: str) -> Created:
         tenant, body = req.principal.tenant, req.body
         current = child_location(directory, tenant, child_id)
-        group = known_group(directory, tenant, body.group_id)
+        group = known_group(directory, req.principal, body.group_id)
         req.authorize(Target.location(tenant, current))
         req.authorize(Target.location(tenant, group.location_id))
         directory.place_child(tenant, child_id, body.group_id, body.start, body.end)

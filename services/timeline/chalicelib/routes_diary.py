@@ -88,9 +88,13 @@ def out(item: DiaryItem, photo_ids: list[str]) -> DiaryOut:
                     author_role=item.author_role, created_at=item.created_at, updated_at=item.updated_at)
 
 
-def _target(tenant: str, child_id: str, day: Day) -> tuple[Target, GroupCopyItem | None]:
-    """Who may touch the child's diary of `day`, and the group the child was in that day."""
-    groups = directory_copy.groups_on(tenant, child_id, day)
+def _target(tenant: str, child_id: str, day: Day, placements: list[Any] | None = None,
+            ) -> tuple[Target, GroupCopyItem | None]:
+    """Who may touch the child's diary of `day`, and the group the child was in that day (`placements`: the
+    child's, when the caller has read them already)."""
+    if placements is None:
+        placements = directory_copy.placements(tenant, child_id)
+    groups = {p.group_id for p in placements if directory_copy.covers(p, day)}
     group = directory_copy.group(tenant, sorted(groups)[0]) if groups else None
     return Target.child(tenant, child_id, groups, {group.location_id} if group else ()), group
 
@@ -182,7 +186,10 @@ def register(app: PortalApp) -> None:
         tenant = req.principal.tenant
         if not feed.ID.fullmatch(child_id):
             raise errors.NotFound()
-        req.authorize(_target(tenant, child_id, clock.today())[0])
+        placements = directory_copy.placements(tenant, child_id)
+        if not placements:
+            raise errors.NotFound()  # a child the timeline never had placed (an admin's typo, another tenant's id)
+        req.authorize(_target(tenant, child_id, clock.today(), placements)[0])
         position = req.page_position(req.query.cursor)
         if position and position.get("c") != child_id:
             raise errors.BadRequest(code="cursor_of_another_list")

@@ -128,6 +128,8 @@ def register(app: PortalApp) -> None:
         placements = None
         if query.child_id:
             placements = {query.child_id: directory_copy.placements(tenant, query.child_id)}
+            if not placements[query.child_id]:
+                raise errors.NotFound()  # a child the timeline never had placed: nothing to show, nobody's
             today = [p for p in placements[query.child_id] if directory_copy.covers(p, clock.today())]
             req.authorize(Target.child(tenant, query.child_id, {p.group_id for p in today},
                                        {p.location_id for p in today}), action="child.timeline.read")
