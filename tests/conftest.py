@@ -1,7 +1,7 @@
 """Fixtures for service and cross-service tests.
 
 - `aws`: moto in-process with every table, the topic, queues and buckets of all five services created
-  from the apps' own resource descriptions;
+  from the apps' own resource descriptions, once per worker and emptied for each test (tests/aws_state.py);
 - `clock`: a ManualClock for the whole process (every service reads it);
 - `bus`: an in-process bus that hands each published event to the subscribing handlers of the other
   services, through the same idempotent consumer as SQS;
@@ -15,7 +15,10 @@ from portal_common.testing import env as _env
 
 _env.configure()
 
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from datetime import datetime  # noqa: E402
+from typing import Any  # noqa: E402
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402
@@ -28,6 +31,7 @@ from portal_common import tokens as _tokens  # noqa: E402
 from portal_common.authz import Principal, Role  # noqa: E402
 from portal_common.testing.loader import LoadedService, load_all  # noqa: E402
 from portal_common.testing.moto_patches import install as _fast_moto_transactions  # noqa: E402
+from tests.aws_state import AwsState, Snapshot  # noqa: E402
 
 _fast_moto_transactions()
 
@@ -48,16 +52,56 @@ def clock():
     _clock.set_clock(previous)
 
 
-@pytest.fixture
-def aws(services, clock):
-    """moto in-process, with every resource of every service created."""
-    with mock_aws():
+@dataclass
+class MotoWorker:
+    """This worker's moto: the clients, its state, and the snapshots tests start from."""
+
+    clients: dict[str, Any]
+    state: AwsState
+    empty: Snapshot
+    world: Snapshot | None = None
+    world_events: list[Any] = field(default_factory=list)
+    extras: dict[str, tuple[Snapshot, list[Any]]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def moto_worker(services) -> Iterator[MotoWorker]:
+    """moto in-process for the whole worker, every resource of every service created once.
+
+    The mock is active only while a test that asks for `aws` runs (`aws` starts it without a reset and
+    stops it without removing data): the shared library's own tests start a fresh `mock_aws()` of theirs
+    in between, which resets every backend, and the next restore notices and rebuilds."""
+    mock = mock_aws()
+    mock.start(reset=True)
+    try:
         _aws.reset_clients()
         region = settings.get_settings().region
         clients = {name: boto3.client(name, region_name=region) for name in ("dynamodb", "sns", "sqs", "s3", "ses")}
-        resources.create_all([resources.describe(s.app) for s in services.values()], clients)
-        yield clients
+
+        def create_resources() -> None:
+            resources.create_all([resources.describe(s.app) for s in services.values()], clients)
+
+        create_resources()
+        state = AwsState(region, create_resources)
+        worker = MotoWorker(clients, state, state.take())
+    finally:
+        mock.stop(remove_data=False)
+    yield worker
+    _aws.reset_clients()
+
+
+@pytest.fixture
+def aws(moto_worker, clock):
+    """moto with every resource of every service, empty: the worker's resources, restored in milliseconds."""
+    mock = mock_aws()
+    mock.start(reset=False)
+    _aws.reset_clients()
+    try:
+        moto_worker.state.restore(moto_worker.empty)
+        yield moto_worker.clients
+    finally:
         _aws.reset_clients()
+        mock.stop(remove_data=False)
 
 
 @pytest.fixture
@@ -107,12 +151,49 @@ def api(gateway, aws, bus):
 
 
 @pytest.fixture
-def world(api, bus):
-    """The demo organisation seeded (infra/local/demo_data.py), behind the HTTP client, events delivered."""
-    from infra.local.demo import seed_demo
+def world(api, bus, moto_worker, services):
+    """The demo organisation seeded (infra/local/demo_data.py), behind the HTTP client, events delivered.
 
-    seed_demo()
+    Seeded once per worker through the services' own flows and restored from a snapshot for every test after
+    that. The test's `bus` starts with the events the seeding published, as if it had watched it."""
+    if moto_worker.world is None:
+        from infra.local.demo import seed_demo
+        from tests.bus_helpers import bus_where
+
+        with bus_where(services) as seeding:
+            seed_demo()
+        moto_worker.world = moto_worker.state.take()
+        moto_worker.world_events = list(seeding.published)
+    else:
+        moto_worker.state.restore(moto_worker.world)
+    bus.published[:0] = moto_worker.world_events
     return api
+
+
+@pytest.fixture
+def seeded(world, bus, moto_worker):
+    """More than the demo, built once per worker and restored after that:
+
+        @pytest.fixture
+        def world(world, seeded, services):
+            seeded("other organisation", lambda: seed_other_tenant(services["auth"].module.directory))
+            return world
+
+    `name` names what `build` makes on top of the demo (the same name must always build the same); the
+    test's `bus` gets the events the building published, as with the demo's."""
+
+    def use(name: str, build: Any) -> None:
+        found = moto_worker.extras.get(name)
+        if found is None:
+            first = len(bus.published)
+            build()
+            moto_worker.extras[name] = (moto_worker.state.take(), list(bus.published[first:]))
+        else:
+            snapshot, events = found
+            moto_worker.state.restore(snapshot)
+            bus.published.extend(events)
+
+    return use
 
 
 @pytest.fixture

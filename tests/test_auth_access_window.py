@@ -11,7 +11,6 @@ from datetime import date, datetime
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import tokens as token_lib
 from tests.auth_helpers import bearer, callers, login, run_schedule
@@ -19,12 +18,6 @@ from tests.auth_helpers import bearer, callers, login, run_schedule
 
 def at(day: str, time: str = "00:30") -> datetime:
     return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=business_clock.AMSTERDAM)
-
-
-@pytest.fixture
-def world(api):
-    seed_demo()
-    return api
 
 
 @pytest.fixture

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import callers, demo_login_header, seed_other_tenant, seed_second_location
 
 ALL_ON = {"photos": True, "diary": True, "outings": False}
 
 
 @pytest.fixture
-def world(api, services):
-    seed_demo()
-    seed_other_tenant(services["auth"].module.directory)
-    seed_second_location(services["auth"].module.directory)
-    return api
+def world(world, seeded, services):
+    directory = services["auth"].module.directory
+    seeded("another organisation and a second location",
+           lambda: (seed_other_tenant(directory), seed_second_location(directory)))
+    return world
 
 
 def test_a_guardian_gives_consents_history_is_kept_and_the_change_is_published(world, bus, clock):

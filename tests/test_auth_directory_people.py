@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import errors
 from portal_common import tokens as token_lib
 from tests.auth_helpers import (
@@ -23,12 +22,11 @@ from tests.auth_helpers import (
 
 
 @pytest.fixture
-def world(api, services):
-    seed_demo()
+def world(world, seeded, services):
     directory = services["auth"].module.directory
-    seed_other_tenant(directory)
-    seed_second_location(directory)
-    return api
+    seeded("another organisation and a second location",
+           lambda: (seed_other_tenant(directory), seed_second_location(directory)))
+    return world
 
 
 @pytest.fixture

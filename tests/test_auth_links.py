@@ -7,16 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import DOMAIN, PASSWORD, bearer, demo_login_header, link_token, login, sent_mail
 
 NEW = "nieuw@demo.ouderportaal.nl"
 
 
 @pytest.fixture
-def demo(api, services):
-    seed_demo()
-    return api
+def demo(world):
+    return world
 
 
 def _invite(services, language="nl"):

@@ -9,7 +9,6 @@ import json
 import pytest
 
 from infra.local import demo_data as d
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import events, ids, settings
 from tests.auth_helpers import bearer, login, seed_other_tenant
@@ -26,10 +25,9 @@ def bus(services, aws):
 
 
 @pytest.fixture
-def world(api, services):
-    seed_demo()
-    seed_other_tenant(services["auth"].module.directory)
-    return api
+def world(world, seeded, services):
+    seeded("another organisation", lambda: seed_other_tenant(services["auth"].module.directory))
+    return world
 
 
 def bucket() -> str:

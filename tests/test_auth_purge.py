@@ -13,7 +13,6 @@ from datetime import datetime
 import pytest
 
 from infra.local import demo_data as d
-from infra.local.demo import seed_demo
 from portal_common import clock as business_clock
 from portal_common import events, ids, settings
 from tests.auth_helpers import bearer, callers, link_token, login, run_schedule, seed_other_tenant, sent_mail
@@ -40,14 +39,17 @@ def bus(services, aws):
 
 
 @pytest.fixture
-def world(api, services):
-    seed_demo()
+def world(world, seeded, services):
     directory = services["auth"].module.directory
-    seed_other_tenant(directory)
-    # The other organisation's guardian has the demo's ids and address: another person all the same.
-    directory.create_user("other", "user-parent3", email=EMAIL3, name="Emma Anders", role="parent")
-    directory.link_guardian("other", "child-noor", "user-parent3")
-    return api
+
+    def other_organisation() -> None:
+        seed_other_tenant(directory)
+        # The other organisation's guardian has the demo's ids and address: another person all the same.
+        directory.create_user("other", "user-parent3", email=EMAIL3, name="Emma Anders", role="parent")
+        directory.link_guardian("other", "child-noor", "user-parent3")
+
+    seeded("another organisation with its own Emma", other_organisation)
+    return world
 
 
 

@@ -6,14 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import DOMAIN, PASSWORD, bearer, link_token, login, sent_mail
 
 
 @pytest.fixture
-def demo(api, services):
-    seed_demo()
-    return api
+def demo(world):
+    return world
 
 
 def _invite(services, email="nieuw@demo.ouderportaal.nl", language="nl"):

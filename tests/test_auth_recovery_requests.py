@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import consumer
 from portal_common.testing.calls import count_calls, total
 from tests.auth_helpers import DOMAIN, link_token, login, sent_mail
@@ -18,9 +17,8 @@ NEW = "nieuw@demo.ouderportaal.nl"
 
 
 @pytest.fixture
-def demo(api, services):
-    seed_demo()
-    return api
+def demo(world):
+    return world
 
 
 def _invite(services):

@@ -6,16 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from infra.local.demo import seed_demo
 from portal_common import tokens
 from portal_common.authz import Role
 from tests.auth_helpers import DOMAIN, PASSWORD, bearer, login
 
 
 @pytest.fixture
-def demo(api):
-    seed_demo()
-    return api
+def demo(world):
+    return world
 
 
 def test_a_parent_signs_in_and_the_token_carries_their_children_groups_and_location(demo):

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import demo_login_header
-
-
-@pytest.fixture
-def world(api):
-    seed_demo()
-    return api
 
 
 def test_a_parent_sees_both_childrens_care_and_the_christmas_closure(world):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from infra.local.demo import seed_demo
 from tests.auth_helpers import callers, demo_login_header, seed_second_location
 
 PATH = "/planning/admin/locations/loc-zonnebloem/closures"
@@ -13,10 +12,9 @@ STUDY_DAY = "2026-12-07"  # a Monday: Noor and Daan come
 
 
 @pytest.fixture
-def world(api, bus, services):
-    seed_demo()
-    seed_second_location(services["auth"].module.directory)
-    return api
+def world(world, seeded, services):
+    seeded("a second location", lambda: seed_second_location(services["auth"].module.directory))
+    return world
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from infra.local.demo import seed_demo
 from portal_common import consumer
 from portal_common.events import Envelope
 from tests.auth_helpers import demo_login_header
 
 
-def test_seeded_and_changed_groups_reach_planning_with_their_capacity(api, services, bus):
-    seed_demo()
+def test_seeded_and_changed_groups_reach_planning_with_their_capacity(world, services, bus):
+    api = world
     copy = services["planning"].lib.directory_copy
     assert copy.group("demo", "grp-vlinders").capacity == {"morning": 16, "afternoon": 16}
     admin = demo_login_header(api, "admin@demo.ouderportaal.nl")
@@ -39,9 +38,9 @@ def test_an_older_or_redelivered_event_does_not_undo_a_newer_change(services, aw
     assert copy.group("demo", "grp-x").capacity == {"morning": 9}
 
 
-def test_children_and_locations_reach_planning_and_a_corrected_name_follows(api, services, bus, clock):
+def test_children_and_locations_reach_planning_and_a_corrected_name_follows(world, services, bus, clock):
     """`auth.child.placed`, `auth.child.updated` and `auth.location.changed` keep planning's copies."""
-    seed_demo()
+    api = world
     copy = services["planning"].lib.directory_copy
     assert copy.child("demo", "child-noor").name == "Noor de Vries"
     assert copy.location("demo", "loc-zonnebloem").name == "Kindcentrum De Zonnebloem"
