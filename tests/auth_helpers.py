@@ -60,7 +60,7 @@ def activate_account(tenant: str, user_id: str, password: str = PASSWORD) -> Non
 
     auth = load_service("auth").lib
     link = auth.tokens_store.issue_one_time("activation", tenant, user_id, timedelta(hours=1))
-    assert auth.activation.use_link("activation", link, password), user_id
+    assert auth.activation.use_link("activation", link, password, confirm=False), user_id
 
 
 def seed_other_tenant_people(directory) -> dict[str, str]:

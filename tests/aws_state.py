@@ -3,8 +3,9 @@
 Creating every table, topic, queue and bucket takes about a second, and seeding the demo world about three;
 both once per worker instead of once per test is most of what keeps the suite in minutes. A snapshot is a
 deep copy of the moto backends' state (DynamoDB tables with their items, S3 buckets with their objects,
-SNS, SES's sent mail); restoring one puts a fresh copy back. SQS queues hold locks and cannot be copied:
-they are emptied instead (the in-process tests deliver events through a recording bus, not queues).
+SES's sent mail); restoring one puts a fresh copy back. SQS queues hold locks and cannot be copied: they
+are emptied instead (the in-process tests deliver events through a recording bus, not queues); SNS's one
+topic and its subscriptions never change after they are created.
 
 A test that starts a `mock_aws()` of its own (the shared library's tests do) resets every backend; the
 next restore rebuilds the whole state from the snapshot, tables and queues included.
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 ACCOUNT = "123456789012"
-_COPIED = ("dynamodb", "s3", "sns", "ses")  # whole backends; SQS is emptied instead
+# Whole backends are copied. SQS is emptied instead (its queues hold locks), and SNS is left alone: tests never
+# change its topic and subscriptions, and a copied topic would publish through a copy of its backend.
+_COPIED = ("dynamodb", "s3", "ses")
 
 
 def _backends(region: str) -> dict[str, Any]:

@@ -116,6 +116,11 @@ def record_samples(world, services, clock) -> None:
                  json={"photos": {"push": False, "email": False}, "news": {"push": True, "email": True}}))
     device = ok(world.post("/auth/me/devices", headers=sanne, json={"platform": "fcm", "token": "device-token-1"}))
     ok(world.delete(f"/auth/me/devices/{device['id']}", headers=sanne))
+    # account mail off the request path (auth.account_mail.requested) and a confirmed sign-out everywhere
+    # (auth.credentials.revoked, which planning and auth's own confirmation mail consume)
+    ok(world.post("/auth/password/forgot", json={"organisation": "demo.ouderportaal.nl",
+                                                 "email": "parent5@demo.ouderportaal.nl"}))
+    ok(world.post("/auth/logout-all", headers=who("parent6")))
     ok(world.put("/auth/admin/children/child-daan", headers=admin,
                  json={"name": "Daan de Vries", "birth_date": "2022-06-03"}))
     child = ok(world.post("/auth/admin/children", headers=admin, json={

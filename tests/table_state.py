@@ -20,6 +20,8 @@ BOOKKEEPING = ("_INBOX#", "_OUTBOX#")
 COUNTERS = {"version"}
 # A ULID (`ids.new_id`), alone or inside a composite id, in either case.
 _ULID = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}(?![0-9A-Za-z])")
+# The SHA-256 of a random secret a handler made (a one-time link's row is keyed by it): random like a new id.
+_SECRET_HASH = re.compile(r"(?<=ONETIME#)[0-9a-f]{64}")
 
 
 def _tables(names: list[str]) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def state(names: list[str], known_ids: set[str]) -> list[str]:
     def placeholder(match: re.Match[str]) -> str:
         return match.group(0) if match.group(0) in known_ids else "<new id>"
 
-    return sorted(_ULID.sub(placeholder, row) for row in raw_items(names))
+    return sorted(_SECRET_HASH.sub("<new secret>", _ULID.sub(placeholder, row)) for row in raw_items(names))
 
 
 def difference(expected: list[str], actual: list[str], limit: int = 4) -> str:

@@ -42,6 +42,13 @@ def _at(sample: events.Envelope, moment: datetime, payload: dict[str, Any]) -> e
     return sample.model_copy(update={"event_id": ids.new_id(), "occurred_at": moment, "payload": payload})
 
 
+# Types that ask for something new each time they are handled, so that handling one again after its inbox
+# row is gone does it again, by design; the inbox remembers an event for 15 days, longer than SQS keeps it.
+REQUESTS = {
+    "auth.account_mail.requested": "each handling mails a fresh one-time link (the user asked for a link)",
+}
+
+
 class Gate:
     def __init__(self, services, clock) -> None:
         self.services, self.clock = services, clock
@@ -63,7 +70,8 @@ class Gate:
             svc.app.inbox.release(again.event_id)
             rerun = self._run(svc, where, [again], names, known)
             self._same(where, "delivered twice", once, twice)
-            self._same(where, "handled again (the inbox forgot it)", once, rerun)
+            if sample.type not in REQUESTS:
+                self._same(where, "handled again (the inbox forgot it)", once, rerun)
             # (b) two events about the same object: older then newer, and newer then older.
             older, newer = self._pair(sample)
             table_state.restore(base)

@@ -367,8 +367,8 @@ def test_the_token_authorizer_caches_at_most_a_minute_per_token(templates):
     from portal_common.service import AUTHORIZER_CACHE_SECONDS
 
     assert 0 <= AUTHORIZER_CACHE_SECONDS <= 60
-    for svc, t in templates.items():
-        (api,) = _of_type(t, "AWS::Serverless::Api").values()
+    for svc in SERVICES:  # the throw-away service has public routes only: no authorizer
+        (api,) = _of_type(templates[svc], "AWS::Serverless::Api").values()
         definitions = api["Properties"]["DefinitionBody"]["securityDefinitions"]
         authorizers = [d["x-amazon-apigateway-authorizer"] for d in definitions.values()
                        if "x-amazon-apigateway-authorizer" in d]

@@ -26,7 +26,7 @@ def seed_demo() -> list[str]:
 
     def activate(user_id: str) -> None:
         link = tokens_store.issue_one_time("activation", t, user_id, timedelta(hours=1))
-        assert activation.use_link("activation", link, d.PASSWORD), user_id
+        assert activation.use_link("activation", link, d.PASSWORD, confirm=False), user_id
 
     directory.create_organisation(t, d.DOMAIN, d.ORGANISATION_NAME, d.SETTINGS)
     directory.create_location(t, d.LOCATION_ID, d.LOCATION["name"], address=d.LOCATION["address"],

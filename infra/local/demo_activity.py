@@ -20,6 +20,9 @@ from datetime import date, timedelta
 from portal_common import clock, ids
 from portal_common.testing.loader import load_service
 
+# A billing run's part while the stack seeds in the background: how long a stop may have to wait for it.
+PART_SECONDS = 0.2
+
 
 def _next_open(lib, weekday: int, after: date) -> date:
     """The first ISO `weekday` after `after` on which the demo location is open."""
@@ -75,12 +78,31 @@ def seed_billing(wait_seconds: float = 0.0, stop: threading.Event | None = None)
         if time.monotonic() > deadline or (stop is not None and stop.is_set()):
             return ["demo billing: skipped, planning has not received every family's guardians yet"]
         time.sleep(0.1)
-    month, invoices = date(2025, 9, 1), 0
+    def run(kind: str, period: str) -> int | None:
+        """One billing run in short parts (the production run's continuations), so that a stack shutting down
+        is never kept waiting for a whole month's invoices; None when it stopped."""
+        result = lib.invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS)
+        created = result.created
+        while not result.finished:
+            if stop is not None and stop.is_set():
+                return None
+            result = lib.invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS,
+                                           continuation=True)
+            created += result.created
+        return created
+
+    month, invoices, statements = date(2025, 9, 1), 0, 0
+    periods = []
     while lib.invoicing.invoiceable(month.isoformat()[:7], today):
-        if stop is not None and stop.is_set():
-            return ["demo billing: stopped with the stack"]
-        invoices += lib.invoicing.execute(outbox, tenant, "invoices", month.isoformat()[:7]).created
+        periods.append(("invoices", month.isoformat()[:7]))
         month = (month + timedelta(days=32)).replace(day=1)
-    statements = sum(lib.invoicing.execute(outbox, tenant, "annual_statements", str(year)).created
-                     for year in range(2025, today.year))
+    periods += [("annual_statements", str(year)) for year in range(2025, today.year)]
+    for kind, period in periods:
+        created = None if stop is not None and stop.is_set() else run(kind, period)
+        if created is None:
+            return ["demo billing: stopped with the stack"]
+        if kind == "invoices":
+            invoices += created
+        else:
+            statements += created
     return [f"demo billing: {invoices} invoices (September 2025 to last month), {statements} annual statements"]

@@ -9,6 +9,7 @@ stack that kept its data finds the location page filled and does nothing.
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 import requests
@@ -32,9 +33,14 @@ def _pdf(title: str, lines: list[str]) -> bytes:
     return out.getvalue()
 
 
+class Stopped(Exception):
+    """The stack is shutting down: the seeding ends between two requests."""
+
+
 class _Client:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, stop: threading.Event | None = None) -> None:
         self.client = client
+        self.stop = stop
 
     def login(self, who: str) -> dict[str, str]:
         answer = self.client.post("/auth/login", json={"organisation": d.DOMAIN, "email": f"{who}@{d.DOMAIN}",
@@ -44,6 +50,8 @@ class _Client:
 
     def call(self, method: str, path: str, headers: dict[str, str], body: Any = None, ok: tuple[int, ...] = (
             200, 201)) -> Any:
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped()
         answer = self.client.open(path, method=method, headers=headers, json=body)
         if answer.status_code not in ok:
             raise RuntimeError(f"{method} {path}: {answer.status_code} {answer.get_data(as_text=True)[:300]}")
@@ -58,9 +66,16 @@ class _Client:
         return str(form["attachment_id"])
 
 
-def seed_messaging(client: Any) -> list[str]:
-    """`client`: a werkzeug test client over the stack's gateway (the stack's own process)."""
-    c = _Client(client)
+def seed_messaging(client: Any, stop: threading.Event | None = None) -> list[str]:
+    """`client`: a werkzeug test client over the stack's gateway (the stack's own process); `stop`: the stack
+    shutting down (the seeding ends between two requests)."""
+    try:
+        return _seed(_Client(client, stop))
+    except Stopped:
+        return ["demo messaging: stopped with the stack"]
+
+
+def _seed(c: _Client) -> list[str]:
     manager, admin = c.login("manager"), c.login("admin")
     location = f"/messaging/locations/{d.LOCATION_ID}"
     if c.call("GET", location, manager)["opening_hours"]:

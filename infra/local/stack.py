@@ -262,13 +262,15 @@ class LocalStack:
             activity = importlib.import_module("infra.local.demo_activity")
             lines = [str(line) for line in activity.seed_billing(wait_seconds=20, stop=self._stopping)]
         except Exception as exc:
-            log.exception("demo billing failed")
+            if not self._stopping.is_set():  # the stack going away under it is no failure
+                log.exception("demo billing failed")
             lines = [f"demo billing FAILED: {type(exc).__name__}: {exc}"]
         try:
             photos = importlib.import_module("infra.local.demo_photos")
             lines += [str(line) for line in photos.seed_photos(wait_seconds=20, stop=self._stopping)]
         except Exception as exc:
-            log.exception("demo photos failed")
+            if not self._stopping.is_set():  # the stack going away under it is no failure
+                log.exception("demo photos failed")
             lines.append(f"demo photos FAILED: {type(exc).__name__}: {exc}")
         lines += self._seed_messaging()
         self.demo_lines += lines
@@ -288,9 +290,10 @@ class LocalStack:
                 if time.monotonic() > deadline or self._stopping.is_set():
                     return ["demo messaging: skipped, messaging has not received the placements yet"]
                 time.sleep(0.1)
-            return [str(line) for line in demo.seed_messaging(Client(self._dispatcher))]
+            return [str(line) for line in demo.seed_messaging(Client(self._dispatcher), stop=self._stopping)]
         except Exception as exc:
-            log.exception("demo messaging failed")
+            if not self._stopping.is_set():  # the stack going away under it is no failure
+                log.exception("demo messaging failed")
             return [f"demo messaging FAILED: {type(exc).__name__}: {exc}"]
 
     def _start_consumers(self) -> None:
@@ -380,7 +383,9 @@ class LocalStack:
         self._stopped = True
         self._stopping.set()
         if self._billing_thread is not None:
-            self._billing_thread.join(10)  # it stops between two months' runs
+            # The seeding stops between two short steps (a billing run's part, a group's photos of a day, a
+            # request): a second is plenty. A daemon thread still busy after that dies with the process.
+            self._billing_thread.join(1)
         for poller in self.pollers:
             poller.stop()
         if self.scheduler is not None:

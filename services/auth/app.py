@@ -34,7 +34,7 @@ directory = Directory(outbox)
 # retention purges the child's directory data and the accounts it leaves without children; exports ask for
 # a user's personal data; auth's own `auth.account_mail.requested` sends reset and activation mail off the
 # request path.
-app.consume({**contract_copy.HANDLERS, **notify.HANDLERS, **recovery.handlers(directory),
+app.consume({**contract_copy.HANDLERS, **notify.HANDLERS, **recovery.handlers(directory), **activation.HANDLERS,
              **purge_handlers("auth", outbox, purge.purge, ChildPurged),
              **personal_data_handlers("auth", outbox, personal_data.write, PersonalDataDelivered)})
 routes_session.register(app, directory)

@@ -17,8 +17,10 @@ from chalicelib import (
     mails,  # noqa: F401 - registers the e-mail templates
     tokens_store,
 )
+from chalicelib.events import CredentialsRevoked
 from chalicelib.store import ActivationDueItem, OrganisationItem, UserItem
 from portal_common import clock, mail, store
+from portal_common.events import Envelope
 from portal_common.settings import get_settings
 
 DUE_INDEX_PK = "_ACTIVATION_DUE"
@@ -106,3 +108,24 @@ def send_signed_out_everywhere(tenant: str, user: UserItem) -> None:
 
 # The demo seeding activates its accounts through here, exactly as a parent's link would (without the mail).
 use_link = credentials.use_link
+
+
+def confirm_by_mail(env: Envelope) -> None:
+    """`auth.credentials.revoked`: tell the account holder what happened and what stopped working. Sent from
+    the event, after the change committed: a mail that fails is retried, and never undoes the change."""
+    revoked = CredentialsRevoked.model_validate(env.payload)
+    if not revoked.confirm:
+        return
+    try:
+        user = UserItem.get(store.key(env.tenant, "USER", revoked.user_id), "USER")
+    except UserItem.DoesNotExist:
+        return  # removed since (retention): nobody to tell
+    if user.status != "active":
+        return
+    if revoked.reason == "logout_all":
+        send_signed_out_everywhere(env.tenant, user)
+    else:
+        send_password_changed(env.tenant, user)
+
+
+HANDLERS = {"auth.credentials.revoked": confirm_by_mail}

@@ -15,7 +15,8 @@ with `auth.credentials.revoked` in the outbox, so:
 The write is conditional on the generation that was read, so of two links used at the same moment (or a
 link and a change) exactly one sets the password; the other is refused like a used link. The tidying up
 after the commit is not needed for safety: a crash before it leaves only dead rows behind.
-The confirmation e-mails are sent by the routes (the demo seeding activates its accounts without mail).
+The confirmation e-mails are sent by auth's own consumer of the event (`activation.confirm_by_mail`), so a
+failing mail never fails a change that was made; the demo seeding activates its accounts without them.
 """
 
 from __future__ import annotations
@@ -65,12 +66,12 @@ def _user(tenant: str, user_id: str) -> UserItem | None:
         return None
 
 
-def _set(ch: Changes, user: UserItem, actions: list[Any], reason: str) -> int:
+def _set(ch: Changes, user: UserItem, actions: list[Any], reason: str, confirm: bool = True) -> int:
     """Stage the account's update with a raised generation, on condition of the generation and status read."""
     generation = generation_of(user)
     ch.update(user, actions=[*actions, UserItem.credentials_generation.set(generation + 1)],
               condition=_still(generation) & (UserItem.status == user.status))
-    ch.emit(CredentialsRevoked(user_id=user.user_id, reason=reason))
+    ch.emit(CredentialsRevoked(user_id=user.user_id, reason=reason, confirm=confirm))
     return generation + 1
 
 
@@ -87,9 +88,10 @@ def _tidy(tenant: str, user_id: str, generation: int, reason: str, keep_session:
     tokens_store.discard_one_time(tenant, user_id, before_generation=generation)
 
 
-def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | None:
+def use_link(kind: str, token: str, password: str, *, confirm: bool = True) -> tuple[str, UserItem] | None:
     """Set the password with an activation or reset link, once; None for a link that is unknown, used,
-    expired, of another kind, of an older generation, or for an account in the wrong state."""
+    expired, of another kind, of an older generation, or for an account in the wrong state. `confirm`: the
+    account holder gets the "password changed" mail (from the event's consumer, off the request path)."""
     link = tokens_store.find_one_time(kind, token)
     if link is None:
         return None
@@ -107,11 +109,11 @@ def use_link(kind: str, token: str, password: str) -> tuple[str, UserItem] | Non
     if kind == "activation":
         now = clock.now().isoformat()
         actions.append(UserItem.activated_at.set(now))
-        generation = _set(ch, user, actions, LINK_REASON[kind])
+        generation = _set(ch, user, actions, LINK_REASON[kind], confirm)
         user.status, user.activated_at = "active", now
         ch.emit(directory.user_changed(user))  # messaging's copy of the account: now active
     else:
-        generation = _set(ch, user, actions, LINK_REASON[kind])
+        generation = _set(ch, user, actions, LINK_REASON[kind], confirm)
     try:
         _commit(ch)
     except CredentialsChanged:

@@ -183,6 +183,9 @@ class CredentialsRevoked(EventPayload):
 
     user_id: str
     reason: Literal["activation", "password_reset", "password_change", "logout_all"]
+    # Whether auth's own consumer confirms it to the account holder by e-mail (the demo's seeding, which
+    # activates its accounts through real links, does not).
+    confirm: bool = True
 
 
 @event_type("auth.account_mail.requested", owner=OWNER)

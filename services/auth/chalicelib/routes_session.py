@@ -9,7 +9,7 @@ and are confirmed by e-mail.
 
 from __future__ import annotations
 
-from chalicelib import access, activation, credentials, me, passwords, recovery, tokens_store
+from chalicelib import access, credentials, me, passwords, recovery, tokens_store
 from chalicelib.api import (
     Accepted,
     AccountIn,
@@ -72,15 +72,14 @@ def _token_pair(tenant: str, user: UserItem, family: str, refresh_token: str) ->
 
 
 def _set_password_from_link(req: Req, kind: str) -> tuple[str, UserItem]:
-    """Use an activation or reset link once to set the password in the body, end every session and confirm
-    by e-mail; 422 for a bad link (429 once this address has presented too many of them)."""
+    """Use an activation or reset link once to set the password in the body and end every session (the
+    confirmation mail follows from the event); 422 for a bad link (429 once this address has presented too
+    many of them)."""
     _check_new_password(req.body.password, "password")  # before the link is used: a refusal keeps it
     used = credentials.use_link(kind, req.body.token, req.body.password)
     if used is None:  # the link is checked first: a valid one is never throttled
         link_throttles[kind].failed(req.source_ip)
         raise errors.Unprocessable(code="invalid_link", detail_key="auth.invalid_link")
-    tenant, user = used
-    activation.send_password_changed(tenant, user)
     return used
 
 
@@ -133,9 +132,7 @@ def register(app: PortalApp, directory: Directory) -> None:
                   summary="Sign out every session of this account; its one-time links and calendar feed stop "
                           "working too, and a confirmation e-mail goes out")
     def logout_all(req: Req) -> None:
-        user = credentials.sign_out_everywhere(req.principal.tenant, req.principal.user_id)
-        if user is not None and user.status == "active":
-            activation.send_signed_out_everywhere(req.principal.tenant, user)
+        credentials.sign_out_everywhere(req.principal.tenant, req.principal.user_id)
 
     @app.endpoint("/activate", "POST", public=True, body=ActivateIn, response=ActivatedOut,
                   summary="Choose a password with the link from the activation e-mail")
@@ -188,7 +185,6 @@ def register(app: PortalApp, directory: Directory) -> None:
             credentials.change_password(p.tenant, user, p.session_id, req.body.new_password)
         except credentials.CredentialsChanged:
             raise errors.Conflict(code="credentials_changed", detail_key="auth.credentials_changed") from None
-        activation.send_password_changed(p.tenant, user)
 
     @app.endpoint("/me", "GET", action="me.read", response=MeOut,
                   summary="The signed-in person, their organisation, and their children or groups")
