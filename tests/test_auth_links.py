@@ -194,3 +194,33 @@ def test_logout_everywhere_is_confirmed_by_mail(demo, email, subject, devices, f
     assert mail.destinations["ToAddresses"] == [email] and mail.subject == subject
     for text in (devices, feed):
         assert text in mail.body.lower()
+
+
+def test_a_mail_that_fails_never_fails_the_change_and_follows_when_the_event_is_retried(demo, services,
+                                                                                        monkeypatch):
+    """The confirmation is sent by auth's consumer of "auth.credentials.revoked", after the change committed:
+    SES failing makes that event fail (SQS retries it), never the password change the parent just made."""
+    from portal_common import consumer, mail
+    from tests.bus_helpers import bus_where, nobody
+
+    email = "parent5@demo.ouderportaal.nl"
+    session = login(demo, email).json
+    with bus_where(services, nobody) as published:  # the events wait in the queue, as SNS → SQS would
+        changed = demo.post("/auth/password/change", headers=bearer(session["access_token"]),
+                            json={"current_password": PASSWORD, "new_password": "een-nieuw-wachtwoord-van-pieter"})
+    assert changed.status_code == 204
+    assert login(demo, email, "een-nieuw-wachtwoord-van-pieter").status_code == 200
+    [revoked] = published.of_type("auth.credentials.revoked")
+    auth = services["auth"]
+
+    def ses_down(*args, **kwargs):
+        raise RuntimeError("SES unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mail, "send", ses_down)
+        assert not consumer.handle_one(auth.app.inbox, revoked, auth.app.event_handlers)  # failed: retried later
+    assert not [m for m in sent_mail() if m.destinations["ToAddresses"] == [email]]
+    assert login(demo, email, "een-nieuw-wachtwoord-van-pieter").status_code == 200  # the change stands
+    assert consumer.handle_one(auth.app.inbox, revoked, auth.app.event_handlers)  # SQS delivers it again
+    [confirmation] = [m for m in sent_mail() if m.destinations["ToAddresses"] == [email]]
+    assert confirmation.subject == "Je wachtwoord is gewijzigd"
