@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
-REQS := requirements-dev.txt requirements.lock libs/portal_common/pyproject.toml $(wildcard services/*/requirements.txt)
+REQS := requirements-dev.txt requirements.lock libs/portal_common/pyproject.toml $(wildcard services/*/requirements.txt) \
+	$(wildcard services/*/pyproject.toml)
 
 .PHONY: run test test-fast bench lint typecheck package clean lock
 

@@ -55,10 +55,10 @@ def _seed(lib: Any) -> int:
 
 def main() -> None:
     from bench.inprocess import demo_system
-    from portal_common.testing.loader import load_service
+    from infra.local.services import load
 
     print("== billing (in-process over moto) ==")
-    planning = load_service("planning")
+    planning = load()["planning"]
     lib, outbox = planning.lib, planning.module.outbox
     with demo_system():
         started = time.perf_counter()

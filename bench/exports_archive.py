@@ -46,13 +46,13 @@ def _one(photos: int, endpoint: str) -> dict[str, float]:
 
     env.configure()
     os.environ["AWS_ENDPOINT_URL"] = endpoint
+    from infra.local.services import load
     from portal_common import aws, events, resources, settings, store
-    from portal_common.testing.loader import load_service
 
     settings.reset_settings()
     store.reset_connections()
     aws.reset_clients()
-    timeline, exports = load_service("timeline"), load_service("exports")
+    timeline, exports = load()["timeline"], load()["exports"]
     import boto3
 
     clients = {n: boto3.client(n, region_name="eu-west-1", endpoint_url=endpoint)

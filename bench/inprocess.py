@@ -13,8 +13,8 @@ env.configure(fast_password_hashing=False)  # sign-in figures at the production 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from infra.local.services import load  # noqa: E402
 from portal_common import aws, resources, settings  # noqa: E402
-from portal_common.testing.loader import load_all  # noqa: E402
 from portal_common.testing.moto_patches import install  # noqa: E402
 
 install()  # moto's transactions without whole-table copies (see the module)
@@ -45,7 +45,7 @@ def demo_system(*, deliver_events: bool = False) -> Iterator[Any]:
     from infra.local.gateway import Dispatcher
     from portal_common import events
 
-    services = load_all()
+    services = load()
     previous = _delivering_bus(services) if deliver_events else None
     with mock_aws():
         aws.reset_clients()

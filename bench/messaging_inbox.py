@@ -67,10 +67,10 @@ def _history(lib: Any, conversation_ids: list[str], messages: int) -> None:
 
 def main() -> None:
     from bench.inprocess import demo_system
-    from portal_common.testing.loader import load_service
+    from infra.local.services import load
 
     print("== messaging inbox (in-process over moto, staff1's group Rupsen) ==")
-    lib = load_service("messaging").lib
+    lib = load()["messaging"].lib
     with demo_system(deliver_events=True) as client:
         staff = _login(client, "staff1")
         conversation_ids = []

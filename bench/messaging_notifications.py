@@ -57,13 +57,13 @@ def _figures(label: str, calls: Counter[str], seconds: float) -> None:
 
 def main() -> None:
     from bench.inprocess import demo_system
+    from infra.local.services import load
     from portal_common import aws, clock
     from portal_common.events import make_event
-    from portal_common.testing.loader import load_service
 
     print(f"== notification fan-out: a newsletter to {FAMILIES} families, {2 * FAMILIES} parents "
           "(in-process over moto) ==")
-    messaging = load_service("messaging")
+    messaging = load()["messaging"]
     lib = messaging.lib
     with demo_system():
         _seed(lib, aws.client("sns"))

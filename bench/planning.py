@@ -72,10 +72,10 @@ def _ledger_ops_per_second(ledger: Any, children: int, seconds: float = 2.0) -> 
 
 
 def main() -> None:
-    from portal_common.testing.loader import load_service
+    from infra.local.services import load
 
     print("== planning (in-process over moto) ==")
-    planning = load_service("planning")
+    planning = load()["planning"]
     with demo_system() as client:
         parent = _header(Principal("demo", "user-parent1", Role.PARENT, frozenset({"child-noor", "child-daan"})))
         path = "/planning/calendar?from=2027-01-01&to=2027-12-31&child_id=child-noor"

@@ -54,8 +54,8 @@ def _seed_messages(client, login) -> None:
 
 def main() -> None:
     from bench.inprocess import demo_system
+    from infra.local.services import load
     from portal_common import clock, events
-    from portal_common.testing.loader import load_service
 
     print("== retention purge (in-process over moto, events delivered at once) ==")
     with demo_system(deliver_events=True) as client:
@@ -65,7 +65,7 @@ def main() -> None:
         def login(email: str) -> dict[str, str]:
             return _login(client, email.split("@")[0])
 
-        timeline, auth = load_service("timeline"), load_service("auth")
+        timeline, auth = load()["timeline"], load()["auth"]
         started = time.perf_counter()
         _seed_photos(timeline.lib)
         _seed_messages(client, login)

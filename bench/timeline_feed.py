@@ -49,10 +49,10 @@ def _seed(lib, child_id: str, photos: int) -> None:
 
 def main() -> None:
     from bench.inprocess import demo_system
-    from portal_common.testing.loader import load_service
+    from infra.local.services import load
 
     print("== timeline feed (in-process over moto) ==")
-    lib = load_service("timeline").lib
+    lib = load()["timeline"].lib
     with demo_system():
         for photos in (100, 100_000):
             child_id = f"child-{photos}"

@@ -93,12 +93,12 @@ def _rss_growth_mb(path: str, process: bool) -> float:
 
 
 def main() -> None:
+    from infra.local.services import load
     from portal_common.testing import env
-    from portal_common.testing.loader import load_service
 
     if "PORTAL_STAGE" not in os.environ:  # alone; after the other benches the environment is set already
         env.configure()
-    lib = load_service("timeline").lib
+    lib = load()["timeline"].lib
     images = getattr(lib, "images", None)
     if images is None:  # until app.py's processing handler imports it
         import importlib

@@ -56,11 +56,10 @@ def activate_account(tenant: str, user_id: str, password: str = PASSWORD) -> Non
     """Activate an invited account through its activation link, as seed_demo does (the e-mail skipped)."""
     from datetime import timedelta
 
-    from portal_common.testing.loader import load_service
+    from auth_service import activation, tokens_store
 
-    auth = load_service("auth").lib
-    link = auth.tokens_store.issue_one_time("activation", tenant, user_id, timedelta(hours=1))
-    assert auth.activation.use_link("activation", link, password, confirm=False), user_id
+    link = tokens_store.issue_one_time("activation", tenant, user_id, timedelta(hours=1))
+    assert activation.use_link("activation", link, password, confirm=False), user_id
 
 
 def seed_other_tenant_people(directory) -> dict[str, str]:

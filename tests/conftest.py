@@ -24,12 +24,12 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from infra.local.services import Service  # noqa: E402
 from portal_common import aws as _aws  # noqa: E402
 from portal_common import clock as _clock  # noqa: E402
 from portal_common import resources, settings  # noqa: E402
 from portal_common import tokens as _tokens  # noqa: E402
 from portal_common.authz import Principal, Role  # noqa: E402
-from portal_common.testing.loader import LoadedService, load_all  # noqa: E402
 from portal_common.testing.moto_patches import install as _fast_moto_transactions  # noqa: E402
 from tests.aws_state import AwsState, Snapshot  # noqa: E402
 
@@ -40,8 +40,10 @@ DEFAULT_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=_clock.AMSTERDAM)
 
 
 @pytest.fixture(scope="session")
-def services() -> dict[str, LoadedService]:
-    return load_all()
+def services() -> dict[str, Service]:
+    from infra.local.services import load
+
+    return load()
 
 
 @pytest.fixture

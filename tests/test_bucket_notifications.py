@@ -46,7 +46,7 @@ def _record(message_id: str, body: str, queue_arn: str) -> dict:
 
 def _invoke(timeline, records: list[dict]) -> dict:
     context = LambdaContext(function_name="timeline-test-process_uploads", memory_size=512)
-    return timeline.module.process_uploads({"Records": records}, context)
+    return timeline.app.lambda_handlers()["process_uploads"]({"Records": records}, context)
 
 
 def test_the_uploads_bucket_notifies_its_own_queue_with_a_dead_letter_queue(aws, timeline):

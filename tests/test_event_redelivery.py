@@ -176,7 +176,8 @@ def test_with_real_sqs_the_poison_messages_end_in_the_dlq_after_the_redrive_coun
     queue_url = sqs.get_queue_url(QueueName=config.queue_name("messaging"))["QueueUrl"]
     dlq_url = sqs.get_queue_url(QueueName=config.dlq_name("messaging"))["QueueUrl"]
     sqs.send_message(QueueUrl=queue_url, MessageBody=unreadable)
-    poller = QueuePoller("messaging-on_events", messaging.module.on_events, sqs, queue_url, region=config.region,
+    on_events = messaging.app.lambda_handlers()["on_events"]
+    poller = QueuePoller("messaging-on_events", on_events, sqs, queue_url, region=config.region,
                          wait_seconds=0, backoff=lambda receive_count: 0)
     polls = 0
     while poller.poll_once() and polls < 2 * resources.MAX_RECEIVE_COUNT:

@@ -102,15 +102,30 @@ def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), filename=str(path))
 
 
-@pytest.mark.parametrize("path", SERVICE_FILES, ids=lambda p: str(p.relative_to(REPO)))
-def test_chalicelib_is_imported_only_at_module_level(path):
-    """Several services share one process locally (see portal_common.testing.loader)."""
-    tree = _parse(path)
-    top_level = set(map(id, tree.body))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top_level:
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            assert not any(n.split(".")[0] == "chalicelib" for n in names), f"{path}:{node.lineno}"
+def test_no_code_imports_chalicelib():
+    """Each service is a package with its own name (`<name>_service`), imported like any other package."""
+    for path in [*SERVICE_FILES, *LIB_FILES, *(REPO / "tests").rglob("*.py"), *(REPO / "infra").rglob("*.py"),
+                 *(REPO / "bench").rglob("*.py")]:
+        for node in ast.walk(_parse(path)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(n.split(".")[0] == "chalicelib" for n in names), f"{path}:{node.lineno}"
+
+
+def test_every_lambda_handler_an_app_registers_is_named_in_its_app_py(services):
+    """`chalice package` points each Lambda at `app.<name>` of the service's app.py (its entry module)."""
+    import importlib.util
+
+    for name, svc in services.items():
+        spec = importlib.util.spec_from_file_location(f"entry_{name}", REPO / "services" / name / "app.py")
+        assert spec and spec.loader
+        entry = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(entry)
+        handlers = svc.app.lambda_handlers()
+        assert handlers, name
+        for handler_name, handler in handlers.items():
+            assert getattr(entry, handler_name, None) is handler, f"services/{name}/app.py lacks {handler_name}"
+        assert entry.app is svc.app
 
 
 @pytest.mark.parametrize("path", SERVICE_FILES + LIB_FILES, ids=lambda p: str(p.relative_to(REPO)))

@@ -35,8 +35,8 @@ UNAUTHORIZED_TYPES = ("ACCESS_DENIED", "UNAUTHORIZED", "EXPIRED_TOKEN", "INVALID
 THING_FILES = {
     "app.py": f'''"""A throw-away service for the packaging test: consumes, publishes, owns a bucket."""
 
-from chalicelib.store import ThingItem
 from portal_common.service import PortalApp
+from {THING}_service.store import ThingItem
 
 app = PortalApp("{THING}", tables=[ThingItem], buckets=["uploads"])
 
@@ -47,9 +47,10 @@ def on_thing(envelope):
 
 app.consume({{"{THING_EVENT}": on_thing}})
 outbox = app.publishes()
+token_authorizer, on_events, relay_outbox = app.entry_points("token_authorizer", "on_events", "relay_outbox")
 ''',
-    "chalicelib/__init__.py": '"""Throw-away service."""\n',
-    "chalicelib/store.py": f'''from portal_common.store import MainItem, table_meta
+    f"{THING}_service/__init__.py": '"""Throw-away service."""\n',
+    f"{THING}_service/store.py": f'''from portal_common.store import MainItem, table_meta
 
 
 class ThingItem(MainItem):
@@ -313,13 +314,13 @@ def test_the_role_is_scoped_to_the_services_own_resources(templates):
 
 # -- the package ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("service", [*SERVICES, THING])
-def test_zip_vendors_the_library_without_its_testing_package(packaged, templates, service):
+def test_zip_vendors_the_service_package_and_the_library_without_its_testing_package(packaged, templates, service):
     result = _services(packaged)[service]
     with zipfile.ZipFile(Path(result["template"]).with_name("deployment.zip")) as z:
         names = z.namelist()
     assert "portal_common/__init__.py" in names and "portal_common/resources.py" in names
     assert not [n for n in names if n.startswith("portal_common/testing")]
-    assert "app.py" in names and "chalicelib/__init__.py" in names
+    assert "app.py" in names and f"{service}_service/__init__.py" in names and "chalicelib/__init__.py" not in names
     (api,) = _of_type(templates[service], "AWS::Serverless::Api").values()
     paths = api["Properties"]["DefinitionBody"]["paths"]
     assert "/health" in paths

@@ -15,13 +15,14 @@ import pytest
 from pypdf import PdfReader
 
 REPO = Path(__file__).resolve().parents[1]
-PLANNING = REPO / "services" / "planning"
 
 
 @pytest.fixture(scope="module")
-def pdf(services):
-    """planning's chalicelib.pdf, as the loaded service holds it (portal_common.testing.loader)."""
-    return services["planning"].lib.pdf
+def pdf():
+    """planning's PDF rendering, imported by itself: the rule needs no app, no AWS."""
+    from planning_service import pdf
+
+    return pdf
 
 
 def pages(data: bytes) -> list[str]:
@@ -171,12 +172,11 @@ def test_dutch_date(pdf, day, expected):
 
 
 # -- cold start ----------------------------------------------------------------------------------
-LAZY = f"""
+LAZY = """
 import sys
-sys.path[:0] = [{str(PLANNING)!r}, {str(REPO / "libs" / "portal_common")!r}]
 from datetime import date
-import chalicelib.pdf as pdf
-assert "fpdf" not in sys.modules, "importing chalicelib.pdf imported fpdf"
+import planning_service.pdf as pdf
+assert "fpdf" not in sys.modules, "importing planning_service.pdf imported fpdf"
 issuer = pdf.Issuer("Zonnebloem", "", (), "", "")
 pdf.render_invoice(pdf.InvoicePdf(issuer, "1", date(2026, 11, 2), "2026-10", (), (), (), 0, 14, date(2026, 11, 16)))
 assert "fpdf" in sys.modules
@@ -185,7 +185,7 @@ print("ok")
 
 
 def test_importing_the_module_leaves_fpdf_for_the_first_render():
-    """The planning API imports chalicelib.pdf; only the billing runs should pay for fpdf."""
+    """The planning API imports planning_service.pdf; only the billing runs should pay for fpdf."""
     done = subprocess.run([sys.executable, "-c", LAZY], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 

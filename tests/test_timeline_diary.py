@@ -210,8 +210,8 @@ def test_a_report_downloads_as_one_html_page_with_its_photos_and_nothing_else(wo
 def test_the_html_page_speaks_the_readers_language():
     from types import SimpleNamespace
 
-    from portal_common.testing.loader import load_all
-    diary_html = load_all()["timeline"].lib.diary_html
+    from timeline_service import diary_html
+
     entry = SimpleNamespace(kind="report", date="2026-11-24", text="Fijne dag",
                             rhythm=[{"kind": "sleep", "time": "12:15", "note": ""},
                                     {"kind": "bottle", "time": "09:30", "note": "150 ml"}])

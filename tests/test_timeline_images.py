@@ -4,7 +4,6 @@ here with Pillow; nothing binary lives in the repo."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import struct
 import subprocess
@@ -19,7 +18,6 @@ import pytest
 from PIL import Image, ImageCms, ImageFile
 
 REPO = Path(__file__).resolve().parents[1]
-TIMELINE = REPO / "services" / "timeline"
 
 MAKE, MODEL, SERIAL = "Kidcam-Secret-Make", "Kidcam-Model-77", "SN-0042-9137"
 WHEN, DATUM, COMMENT, CITY = "2026:11:24 09:15:00", "WGS-84", b"Noor at the Rupsen sandpit", b"Zonnebloemdorp"
@@ -34,11 +32,11 @@ SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 @pytest.fixture(scope="module")
-def images(services):
-    """timeline's chalicelib.images, as the loaded service holds it (portal_common.testing.loader)."""
-    lib = services["timeline"].lib
-    # Until app.py's processing handler imports it, import it into the loaded package the same way.
-    return getattr(lib, "images", None) or importlib.import_module("svc_timeline.chalicelib.images")
+def images():
+    """timeline's image checks, imported by themselves: no app, no AWS."""
+    from timeline_service import images
+
+    return images
 
 
 def camera_exif(orientation: int = 1) -> bytes:
@@ -308,13 +306,12 @@ def test_sniff_names_nothing_else(images, data):
 
 # -- cold start ----------------------------------------------------------------------------------
 def test_importing_the_module_leaves_pillow_for_the_first_photo():
-    """The timeline API imports chalicelib; only the processing handler should pay for Pillow."""
+    """The timeline API imports timeline_service; only the processing handler should pay for Pillow."""
     tiny = encode(Image.new("RGB", (8, 8), "red"), "JPEG")
     lazy = f"""
 import sys
-sys.path[:0] = [{str(TIMELINE)!r}]
-import chalicelib.images as images
-assert "PIL" not in sys.modules and "pillow_heif" not in sys.modules, "importing chalicelib.images imported Pillow"
+import timeline_service.images as images
+assert "PIL" not in sys.modules and "pillow_heif" not in sys.modules, "the import imported Pillow"
 assert images.sniff({tiny[:16]!r}) == "jpeg"
 try:
     images.process(b"hello")

@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from infra.local import demo_data as d
-from portal_common.testing.loader import load_service
 
 
 def seed_demo() -> list[str]:
-    auth = load_service("auth").module
-    planning = load_service("planning").module
-    # Reached through the loader: every service has its own `chalicelib`.
-    activation = load_service("auth").lib.activation
-    tokens_store = load_service("auth").lib.tokens_store
-    directory = auth.directory
+    # Imported here, after the environment is set: the services read their settings at import.
+    from auth_service import activation, tokens_store
+    from auth_service.app import directory
+    from planning_service import billing_profile, contracts
+
+
     if directory.tenant_for_domain(d.DOMAIN):
         return ["demo data already present"]
 
@@ -31,8 +30,7 @@ def seed_demo() -> list[str]:
     directory.create_organisation(t, d.DOMAIN, d.ORGANISATION_NAME, d.SETTINGS)
     directory.create_location(t, d.LOCATION_ID, d.LOCATION["name"], address=d.LOCATION["address"],
                               contact=d.LOCATION["contact"], registration_number=d.LOCATION["registration_number"])
-    planning_lib = load_service("planning").lib
-    planning_lib.billing_profile.save(t, planning_lib.billing_profile.BillingProfile(**d.BILLING_PROFILE))
+    billing_profile.save(t, billing_profile.BillingProfile(**d.BILLING_PROFILE))
     for g in d.GROUPS:
         directory.create_group(t, g["id"], d.LOCATION_ID, g["name"], age_from_months=g["age_from_months"],
                                age_to_months=g["age_to_months"], capacity=g["capacity"])
@@ -49,7 +47,7 @@ def seed_demo() -> list[str]:
         for child in family.children:
             directory.create_child(t, child.id, child.name, child.birth_date, group_id=child.group_id,
                                    start=child.start, end=child.end)
-            planning.contracts.create_contract(
+            contracts.create_contract(
                 t, f"contract-{child.id.removeprefix('child-')}", child_id=child.id, product=child.product,
                 location_id=d.LOCATION_ID, group_id=child.group_id, start=child.start, end=child.end,
                 hourly_rate_cents=d.HOURLY_RATE_CENTS, days=child.days, flex_hours_per_year=child.flex_hours_per_year)

@@ -18,45 +18,47 @@ import time
 from datetime import date, timedelta
 
 from portal_common import clock, ids
-from portal_common.testing.loader import load_service
 
 # A billing run's part while the stack seeds in the background: how long a stop may have to wait for it.
 PART_SECONDS = 0.2
 
 
-def _next_open(lib, weekday: int, after: date) -> date:
+def _next_open(weekday: int, after: date) -> date:
     """The first ISO `weekday` after `after` on which the demo location is open."""
+    from planning_service import opening_days
+
     day = after + timedelta(days=1)
-    while day.isoweekday() != weekday or lib.opening_days.closure(day) is not None:
+    while day.isoweekday() != weekday or opening_days.closure(day) is not None:
         day += timedelta(days=1)
     return day
 
 
 def seed_activity() -> list[str]:
-    planning = load_service("planning")
-    lib, outbox = planning.lib, planning.module.outbox
+    from planning_service import absences, contracts, requests, settings, store
+    from planning_service.app import outbox
+
     tenant, today = "demo", clock.today()
-    if list(lib.store.RequestItem.query(f"{tenant}#CHILD#child-sara", lib.store.RequestItem.sk.startswith("REQ#"),
+    if list(store.RequestItem.query(f"{tenant}#CHILD#child-sara", store.RequestItem.sk.startswith("REQ#"),
                                         limit=1)):
         return []
-    sara = lib.contracts.contracts_of_child(tenant, "child-sara")
-    thursday = _next_open(lib, 4, today + timedelta(days=1))
-    accepted, _skipped = lib.absences.assess(sara, thursday, thursday, clock.now(), {}, lib.settings.load(tenant),
+    sara = contracts.contracts_of_child(tenant, "child-sara")
+    thursday = _next_open(4, today + timedelta(days=1))
+    accepted, _skipped = absences.assess(sara, thursday, thursday, clock.now(), {}, settings.load(tenant),
                                              set())
-    report = lib.absences.record(outbox, tenant, "child-sara", ids.new_id(), accepted, reason="holiday",
+    report = absences.record(outbox, tenant, "child-sara", ids.new_id(), accepted, reason="holiday",
                                  comment="Weekendje weg", user_id="user-parent11", role="parent")
-    wednesday = _next_open(lib, 3, thursday)
-    lib.requests.submit(outbox, tenant, child_id="child-sara", contract=sara[0],
+    wednesday = _next_open(3, thursday)
+    requests.submit(outbox, tenant, child_id="child-sara", contract=sara[0],
                         lines=[{"date": wednesday.isoformat(), "start": "07:30", "end": "13:00", "minutes": 330}],
                         payment="swap_hours", expires_at=None, comment="Opa komt niet", user_id="user-parent11",
                         role="parent")
-    bram = lib.contracts.contracts_of_child(tenant, "child-bram")
-    monday = _next_open(lib, 1, today + timedelta(days=1))
-    extra = lib.requests.submit(outbox, tenant, child_id="child-bram", contract=bram[0],
+    bram = contracts.contracts_of_child(tenant, "child-bram")
+    monday = _next_open(1, today + timedelta(days=1))
+    extra = requests.submit(outbox, tenant, child_id="child-bram", contract=bram[0],
                                 lines=[{"date": monday.isoformat(), "start": "07:30", "end": "18:30", "minutes": 660}],
                                 payment="invoice", expires_at=None, comment=None, user_id="user-parent12",
                                 role="parent")
-    lib.requests.approve(outbox, tenant, extra, bram[0], "user-staff3", "Gezellig!")
+    requests.approve(outbox, tenant, extra, bram[0], "user-staff3", "Gezellig!")
     return [f"demo planning: Sara absent {thursday} ({report.request_id}), her extra {wednesday} pending for "
             f"staff2, Bram's extra {monday} approved"]
 
@@ -68,32 +70,32 @@ def seed_billing(wait_seconds: float = 0.0, stop: threading.Event | None = None)
     consumers run and waits (up to `wait_seconds`) until every demo child's guardians have arrived; it
     stops between two runs when `stop` is set (the stack shutting down)."""
     from infra.local import demo_data
+    from planning_service import families, invoicing
+    from planning_service.app import outbox
 
-    planning = load_service("planning")
-    lib, outbox = planning.lib, planning.module.outbox
     tenant, today = "demo", clock.today()
     children = {c.id for family in demo_data.FAMILIES for c in family.children}
     deadline = time.monotonic() + wait_seconds
-    while not children <= set(lib.families.all_links(tenant)):
+    while not children <= set(families.all_links(tenant)):
         if time.monotonic() > deadline or (stop is not None and stop.is_set()):
             return ["demo billing: skipped, planning has not received every family's guardians yet"]
         time.sleep(0.1)
     def run(kind: str, period: str) -> int | None:
         """One billing run in short parts (the production run's continuations), so that a stack shutting down
         is never kept waiting for a whole month's invoices; None when it stopped."""
-        result = lib.invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS)
+        result = invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS)
         created = result.created
         while not result.finished:
             if stop is not None and stop.is_set():
                 return None
-            result = lib.invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS,
+            result = invoicing.execute(outbox, tenant, kind, period, budget_seconds=PART_SECONDS,
                                            continuation=True)
             created += result.created
         return created
 
     month, invoices, statements = date(2025, 9, 1), 0, 0
     periods = []
-    while lib.invoicing.invoiceable(month.isoformat()[:7], today):
+    while invoicing.invoiceable(month.isoformat()[:7], today):
         periods.append(("invoices", month.isoformat()[:7]))
         month = (month + timedelta(days=32)).replace(day=1)
     periods += [("annual_statements", str(year)) for year in range(2025, today.year)]

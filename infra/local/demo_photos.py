@@ -18,7 +18,6 @@ from datetime import time as dt_time
 
 from infra.local import demo_data as d
 from portal_common import clock
-from portal_common.testing.loader import load_service
 
 WITHOUT_PHOTO_CONSENT = "child-luuk"
 COLOURS = {"grp-rupsen": (231, 111, 81), "grp-vlinders": (42, 157, 143), "grp-bijen": (233, 196, 106)}
@@ -56,13 +55,15 @@ def _rhythm(n: int) -> list[dict[str, str]]:
             {"kind": "activity", "time": "15:30", "note": ("buiten spelen", "knutselen", "muziek")[n % 3]}]
 
 
-def _write_reports(timeline, tenant: str, group: str, day: date, n: int, members: list[str],
+def _write_reports(tenant: str, group: str, day: date, n: int, members: list[str],
                    photos: dict[str, list]) -> int:
-    diary = timeline.lib.diary
+    from timeline_service import diary
+    from timeline_service.app import outbox
+
     names = {c.id: c.name.split()[0] for family in d.FAMILIES for c in family.children}
     written = 0
     for k, child_id in enumerate(members):
-        diary.write(timeline.module.outbox, tenant, child_id=child_id, day=day,
+        diary.write(outbox, tenant, child_id=child_id, day=day,
                     author_id=f"user-staff{list(COLOURS).index(group) + 1}", author_role="staff", group_id=group,
                     location_id=d.LOCATION_ID, text=STORIES[(n + k) % len(STORIES)].format(name=names[child_id]),
                     rhythm=_rhythm(n + k), photos=photos.get(child_id, []),
@@ -72,10 +73,11 @@ def _write_reports(timeline, tenant: str, group: str, day: date, n: int, members
 
 
 def _open_days(today: date, days: int) -> list[date]:
-    planning = load_service("planning").lib
+    from planning_service import opening_days
+
     found, day = [], today
     while len(found) < days:
-        if day.isoweekday() <= 5 and planning.opening_days.closure(day) is None:
+        if day.isoweekday() <= 5 and opening_days.closure(day) is None:
             found.append(day)
         day -= timedelta(days=1)
     return sorted(found)
@@ -83,13 +85,16 @@ def _open_days(today: date, days: int) -> list[date]:
 
 def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event | None = None) -> list[str]:
     """Consents for the demo children, then two photos per group and open day: one tagged, one of the group."""
-    auth, timeline = load_service("auth").module, load_service("timeline")
-    uploads, copy = timeline.lib.uploads, timeline.lib.directory_copy
+    from auth_service.app import directory
+    from timeline_service import diary, feed, uploads
+    from timeline_service import directory_copy as copy
+    from timeline_service.app import outbox
+
     tenant, today = d.TENANT, clock.today()
     children = {c.id: (c.group_id, f"user-parent{family.parents[0][0]}") for family in d.FAMILIES
                 for c in family.children}
     for child_id, (_group, parent) in children.items():
-        auth.directory.set_consents(tenant, child_id, parent, photos=child_id != WITHOUT_PHOTO_CONSENT, diary=True,
+        directory.set_consents(tenant, child_id, parent, photos=child_id != WITHOUT_PHOTO_CONSENT, diary=True,
                                     outings=True)
     deadline = time.monotonic() + wait_seconds
     while not all(copy.consents(tenant, c) for c in children) or not all(
@@ -115,15 +120,15 @@ def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event
                     size=len(data))
                 s3.put_object(Bucket=uploads.bucket(uploads.UPLOADS), Key=item.s3_key, Body=data,
                               ContentType="image/jpeg", ServerSideEncryption=uploads.SSE)
-                done = uploads.process_upload(timeline.module.outbox, tenant, item.upload_id)
+                done = uploads.process_upload(outbox, tenant, item.upload_id)
                 status = done.status if done else "missing"
                 outcomes[status] = outcomes.get(status, 0) + 1
                 if status == "published":
-                    photo = timeline.lib.feed.get_photo(tenant, done.photo_id)
+                    photo = feed.get_photo(tenant, done.photo_id)
                     for child_id in photo.child_ids:
                         photos_of.setdefault(child_id, []).append(photo)
-            reports += _write_reports(timeline, tenant, group, day, n, members, photos_of)
-    timeline.lib.diary.write(timeline.module.outbox, tenant, child_id="child-noor", day=today - timedelta(days=1),
+            reports += _write_reports(tenant, group, day, n, members, photos_of)
+    diary.write(outbox, tenant, child_id="child-noor", day=today - timedelta(days=1),
                              author_id="user-parent1", author_role="parent", group_id="grp-rupsen",
                              location_id=d.LOCATION_ID, text="Noor heeft vannacht slecht geslapen, ze kan "
                              "vandaag wat hangerig zijn. Opa haalt haar om 17:00 op.", rhythm=[], photos=[],

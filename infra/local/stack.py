@@ -182,9 +182,9 @@ class LocalStack:
         self._previous_clock = clock.set_clock(self._clock)
 
     def _load_services(self) -> None:
-        from portal_common.testing.loader import load_all
+        from infra.local import services
 
-        loaded = load_all()
+        loaded = services.load()
         self.services = {name: loaded[name] for name in SERVICES}
 
     def client(self, name: str) -> Any:

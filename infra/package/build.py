@@ -2,9 +2,9 @@
 
 Layout of the output directory:
 
-    <out>/src/<svc>/          staged copy that chalice packages (app.py, chalicelib/, .chalice/config.json,
-                              requirements.txt, vendor/portal_common without testing/); chalice's own
-                              template is kept there as chalice.sam.json for comparison
+    <out>/src/<svc>/          staged copy that chalice packages (app.py, .chalice/config.json,
+                              requirements.txt, vendor/<svc>_service, vendor/portal_common without
+                              testing/); chalice's own template is kept there as chalice.sam.json
     <out>/<svc>/sam.json      the completed SAM template; deployment.zip next to it (CodeUri ./deployment.zip)
     <out>/shared/template.json  topic, custom domain, base-path mappings
     <out>/summary.json        per service: time, resources, zip size, problems; cfn-lint findings
@@ -33,7 +33,7 @@ PROBE = Path(__file__).with_name("probe.py")
 REGION = "eu-west-1"
 # Only so the apps import during packaging: settings refuse to start outside local/test without a key.
 DUMMY_CURSOR_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-STAGED = ("app.py", "chalicelib", "requirements.txt", ".chalice/config.json")
+STAGED = ("app.py", "requirements.txt", ".chalice/config.json")
 NOT_SHIPPED = ("portal_common/testing/", "infra/", "tests/", "vendor/")
 MAX_UNZIPPED = 250 * 1024 * 1024  # Lambda's limit for a function's unzipped code
 
@@ -93,7 +93,12 @@ def stage_service(source: Path, staged: Path) -> None:
             shutil.copytree(src, dst, ignore=ignore)
         else:
             shutil.copy2(src, dst)
-    # The shared library is vendored here, at packaging, never copied into the repository by hand.
+    # The service's own package and the shared library are vendored here, at packaging, never copied into the
+    # repository by hand (chalice ships vendor/ as it is).
+    package = source / f"{source.name}_service"
+    if not package.is_dir():
+        raise ServiceFailed(f"{source.name}: the package {package.name}/ is missing")
+    shutil.copytree(package, staged / "vendor" / package.name, ignore=ignore)
     shutil.copytree(LIBRARY, staged / "vendor" / "portal_common",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "testing"))
     if keep is not None:
@@ -114,8 +119,8 @@ def run_probe(paths: list[Path], env: dict[str, str], *, isolated: bool = False)
 def check_handlers(probe: dict[str, Any]) -> None:
     """Every Lambda handler chalice names (`app.<function>`) must exist in the service's app.py.
 
-    PortalApp exports the handlers the library defines (authorizer, consumer, outbox relay) into
-    app.py's namespace; a handler that still does not resolve would fail at the Lambda's first call.
+    The service's app.py names each of them (`app.entry_points(...)` for the ones the library registers); a
+    handler that does not resolve would fail at the Lambda's first call.
     """
     missing = [h["handler"] for h in probe["handlers"] if not h["resolves"]]
     if missing:
@@ -147,8 +152,9 @@ def check_zip(zip_path: Path, result: ServiceResult, env: dict[str, str], templa
         names = z.namelist()
         result.zip_bytes = zip_path.stat().st_size
         result.unzipped_bytes = sum(i.file_size for i in z.infolist())
-        if "portal_common/__init__.py" not in names:
-            result.problems.append("deployment.zip lacks portal_common/")
+        for package in ("portal_common", f"{result.service}_service"):
+            if f"{package}/__init__.py" not in names:
+                result.problems.append(f"deployment.zip lacks {package}/")
         leaked = sorted({p for n in names for p in NOT_SHIPPED if n.startswith(p)})
         if leaked:
             result.problems.append(f"deployment.zip ships {leaked}")

@@ -1,7 +1,7 @@
 """Import one Chalice app and print, as JSON, what the packager needs to know about it.
 
 Run as a script in its own process (never imported by the packager), so each service gets a fresh
-interpreter with its own `chalicelib` and settings read for the target stage:
+interpreter with its own service package and settings read for the target stage:
 
     python probe.py <dir> [<dir>...]      # the dirs go first on sys.path; `app.py` is in the first
 

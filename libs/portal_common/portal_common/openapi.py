@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -11,7 +11,16 @@ from pydantic.json_schema import models_json_schema
 from . import authz, ids
 
 if TYPE_CHECKING:
-    from .service import PortalApp, RouteSpec
+    from .app_http import RouteSpec
+
+
+class DocumentedApp(Protocol):
+    """What a document is made of: a `PortalApp`'s name, title, version and routes."""
+
+    service: str
+    title: str
+    version: str
+    portal_routes: list[RouteSpec]
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -65,7 +74,7 @@ def _problems(spec: RouteSpec, has_path_params: bool) -> dict[int, str]:
     return found
 
 
-def build_openapi(app: PortalApp) -> dict[str, Any]:
+def build_openapi(app: DocumentedApp) -> dict[str, Any]:
     models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
     for spec in app.portal_routes:
         if spec.body is not None:

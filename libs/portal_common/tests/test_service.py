@@ -12,8 +12,9 @@ from chalice.test import Client
 from pc_app import build_app
 
 from portal_common import errors, logs, tokens
+from portal_common.app_http import SECURITY_HEADERS
 from portal_common.authz import Principal, Role
-from portal_common.service import SECURITY_HEADERS, PortalApp
+from portal_common.service import PortalApp
 
 PROBLEM = "application/problem+json"
 

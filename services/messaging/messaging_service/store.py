@@ -1,0 +1,180 @@
+"""DynamoDB items of the messaging service (one main table, keys prefixed with the tenant id).
+
+| item | pk | sk |
+|---|---|---|
+| child (copy of auth's: name) | `<t>#CHILD#<child>` | `CHILD` |
+| placement (copy of auth's) | `<t>#CHILD#<child>` | `PLACEMENT#<start>` |
+| (gsi1) placements of a group, for "children in a group on a day" | `<t>#GRPCHILDREN#<group>` | `<child>#<start>` |
+| (gsi2) placements at a location, for fan-out to its families | `<t>#LOCCHILDREN#<location>` | `<child>#<start>` |
+| family: a child's guardians (name, taking part or not) | `<t>#CHILD#<child>` | `FAMILY` |
+| a child a user is or was a guardian of (finds the family rows naming them) | `<t>#USER#<user>` | `GUARDIAN#<child>` |
+| group (copy of auth's: name, location) | `<t>#GRP#<group>` | `GROUP` |
+| staff member of a group (name, role) | `<t>#GRP#<group>` | `STAFF#<user>` |
+| the groups a staff member works in now | `<t>#USER#<user>` | `STAFFOF` |
+| the conversation of a child and a group (race-safe creation) | `<t>#CHILD#<child>` | `CONV#<group>` |
+| conversation (with its last message) | `<t>#CONV#<conv>` | `CONV` |
+| (gsi1) a group's inbox, newest activity first | `<t>#INBOX#<group>` | `<last msg ulid>#<conv>` |
+| (gsi2) a child's conversations, newest activity first | `<t>#CHILDCONV#<child>` | `<last msg ulid>#<conv>` |
+| message | `<t>#CONV#<conv>` | `MSG#<ulid>` |
+| (gsi1, guardians' only) what a guardian wrote, for removing their account | `<t>#SENTBY#<user>` | `<ulid>#<conv>` |
+| read marker: how far a participant has read | `<t>#CONV#<conv>` | `READ#<user>` |
+| (gsi1, guardians' only) where a guardian read, for removing their account | `<t>#READBY#<user>` | `<conv>` |
+| unread counter of a participant in a conversation | `<t>#UNREAD#<user>` | `CONV#<conv>` |
+| (gsi1, only while unread) a participant's unread conversations | `<t>#UNREADIN#<user>` | `<scope>#<ulid>#<conv>` |
+| (gsi2) every counter of a conversation, for its purge | `<t>#CONVUNREAD#<conv>` | `<user>` |
+| a participant's unread total | `<t>#UNREAD#<user>` | `TOTAL` |
+
+`<scope>` is the group for a staff member's counter and the child for a guardian's, so the "unread"
+filter of a staff member's group inbox, of a parent's child, and the clean-up when someone stops taking
+part, are each one Query. Counters are maintained with every message and every "read" in the same
+transaction, so an unread count is one GetItem however long the history is.
+
+The retention purge (messaging_service/purge.py, messaging_service/guardian_removal.py) finds everything of a child
+from its own keys (its partition, its conversations' index and partitions, each conversation's counters)
+and everything of a removed guardian from theirs (`USER`, `UNREAD`, `NOTIFY` partitions, `SENTBY` and
+`READBY`): never a Scan.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+
+from portal_common.store import MainItem, table_meta
+
+
+class MessagingItem(MainItem):
+    """Base of every item in the messaging service's main table."""
+
+    Meta = table_meta("messaging")  # type: ignore[assignment]  # a PynamoDB Meta built from the settings
+
+
+# -- copies of auth's directory facts (messaging_service/directory_copy.py) -----------------------------------
+class ChildCopyItem(MessagingItem):
+    """A child's name, kept from `auth.child.placed` / `auth.child.updated`."""
+
+    child_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class PlacementCopyItem(MessagingItem):
+    """A child's placement in a group over time: who may write where, and fan-out per group or location."""
+
+    child_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute(null=True)
+    as_of = UnicodeAttribute()
+
+
+class FamilyCopyItem(MessagingItem):
+    """A child's guardians: {user id: {"name", "active", "as_of"}}. One row, so the guardians of many
+    children are one BatchGetItem. `active` False: unlinked or access ended (kept as a tombstone, so an
+    older event never brings a guardian back). `version` makes concurrent handlers take turns."""
+
+    child_id = UnicodeAttribute()
+    guardians = JSONAttribute(default=dict)
+    version = NumberAttribute(default=0)
+
+
+class GuardianOfItem(MessagingItem):
+    """A child the user is (`active`) or was a guardian of, kept with the family row: when the user's
+    account is removed, the family rows that still name them are found without a Scan."""
+
+    child_id = UnicodeAttribute()
+    active = BooleanAttribute()
+    as_of = UnicodeAttribute()
+
+
+class GroupCopyItem(MessagingItem):
+    """A group's name and location, kept from `auth.group.changed`."""
+
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+
+
+class GroupStaffItem(MessagingItem):
+    """A staff member of a group: a participant in every conversation of the group."""
+
+    group_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="staff")
+    as_of = UnicodeAttribute()
+
+
+class StaffOfItem(MessagingItem):
+    """The groups a staff member works in now (`auth.staff.assigned` replaces the whole set)."""
+
+    user_id = UnicodeAttribute()
+    group_ids = JSONAttribute(default=list)
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute(default="staff")
+    as_of = UnicodeAttribute()
+
+
+# -- conversations (messaging_service/conversations.py) ------------------------------------------------------
+class ConversationLookupItem(MessagingItem):
+    """Which conversation a child has with a group: written with the conversation, on condition it does
+    not exist yet, so two first messages at once still make one conversation."""
+
+    conversation_id = UnicodeAttribute()
+
+
+class ConversationItem(MessagingItem):
+    """A conversation about a child with the staff of a group. `last_message`: {"id", "text" (a preview),
+    "sent_at", "sender": {"id", "name", "role"}}; `last_message_id` guards concurrent sends."""
+
+    conversation_id = UnicodeAttribute()
+    child_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    last_message = JSONAttribute(default=dict)
+    last_message_id = UnicodeAttribute()
+    last_at = UnicodeAttribute()
+    message_count = NumberAttribute(default=0)
+
+
+class MessageItem(MessagingItem):
+    """A message. `attachments`: [{"id", "file_name", "content_type", "size"}] (claimed with it).
+    `sender_removed`: the guardian who wrote it no longer has an account; their name is gone and
+    readers see "former parent" in their language."""
+
+    message_id = UnicodeAttribute()
+    conversation_id = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute(default="")
+    sender_role = UnicodeAttribute()
+    text = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    attachments = JSONAttribute(default=list)
+    sender_removed = BooleanAttribute(null=True)
+
+
+class ReadMarkerItem(MessagingItem):
+    """How far a participant has read a conversation (the message id they read up to)."""
+
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    read_at = UnicodeAttribute()
+
+
+class UnreadItem(MessagingItem):
+    """A participant's unread messages in one conversation (indexed in gsi1 only while above 0)."""
+
+    conversation_id = UnicodeAttribute(null=True)
+    unread = NumberAttribute(null=True)
+
+
+class UnreadTotalItem(MessagingItem):
+    """A participant's unread messages in all conversations, and in how many conversations."""
+
+    total = NumberAttribute(null=True)
+    conversations = NumberAttribute(null=True)
