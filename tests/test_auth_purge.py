@@ -12,6 +12,7 @@ from datetime import datetime
 
 import pytest
 
+import portal_common.contracts.auth
 from infra.local import demo_data as d
 from portal_common import clock as business_clock
 from portal_common import events, ids, settings
@@ -74,7 +75,7 @@ def end_contract(world, admin, child: str, end: str) -> None:
 
 
 def retention_due(services, bus, child: str, guardians: list[str], tenant: str = "demo") -> None:
-    auth_events = services["auth"].lib.events
+    auth_events = portal_common.contracts.auth
     bus.publish([events.make_event(auth_events.ChildRetentionDue(child_id=child, access_until="2027-01-22",
                                                                  guardian_ids=guardians),
                                    tenant=tenant, source="auth")])

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import portal_common.contracts.auth
 from portal_common import consumer, events, ids
 from tests import table_state
 from tests.bus_helpers import bus_where, nobody
@@ -138,7 +139,7 @@ def test_a_consumed_type_without_a_sample_is_named_not_skipped():
 
 # -- a poison message ------------------------------------------------------------------------------------
 def _users_changed(services, count: int) -> list[events.Envelope]:
-    auth_events = services["auth"].lib.events
+    auth_events = portal_common.contracts.auth
     return [events.make_event(auth_events.UserChanged(
         user_id=f"user-poison-{n}", name=f"Ouder {n}", email=f"ouder{n}@example.nl", language="nl", role="parent",
         status="active"), tenant="demo", source="auth") for n in range(count)]

@@ -18,6 +18,7 @@ import pytest
 import requests
 from PIL import Image
 
+import portal_common.contracts.timeline
 from portal_common import events
 from tests.auth_helpers import demo_login_header, run_schedule, sent_mail
 from tests.test_timeline_diary import REPORT
@@ -192,7 +193,7 @@ def test_late_or_repeated_news_from_the_timeline_never_moves_an_export_backwards
     export_id = world.post("/exports/diary", headers=parent, json=PERIOD).json["id"]
     before = world.get(f"/exports/{export_id}", headers=parent).json
     handlers = exports.module.app.event_handlers
-    tl = timeline.lib.events
+    tl = portal_common.contracts.timeline
     handlers["timeline.archive.progress"](events.make_event(
         tl.ArchiveProgress(export_id=export_id, done=1, total=6), tenant="demo", source="timeline"))
     handlers["timeline.archive.completed"](events.make_event(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+import portal_common.contracts.auth
 from tests.auth_helpers import demo_login_header, seed_second_location
 
 CONVERSATIONS = "/messaging/conversations"
@@ -252,7 +253,7 @@ def test_a_guardian_whose_access_ended_takes_no_part_any_more(world, parent, sta
     conv = start(world, parent)["id"]
     send(world, staff, conv, "Dank u.")
     assert unread(world, parent) == (1, 1)
-    ended = services["auth"].lib.events.GuardianAccessEnded(child_id="child-noor", user_id="user-parent1",
+    ended = portal_common.contracts.auth.GuardianAccessEnded(child_id="child-noor", user_id="user-parent1",
                                                             access_until="2026-11-23")
     bus.publish([make_event(ended, tenant="demo", source="auth")])
     assert bus.of_type("auth.guardian.access_ended")

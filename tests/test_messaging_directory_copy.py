@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import portal_common.contracts.auth
 from portal_common import clock as business_clock
 from portal_common.events import make_event
 from tests.auth_helpers import demo_login_header
@@ -30,7 +31,7 @@ def admin(world):
 
 
 def auth_event(services, name, **payload):
-    return make_event(getattr(services["auth"].lib.events, name)(**payload), tenant="demo", source="auth")
+    return make_event(getattr(portal_common.contracts.auth, name)(**payload), tenant="demo", source="auth")
 
 
 def test_children_placements_and_groups_are_copied_from_auth(world, copy, bus, admin, clock):

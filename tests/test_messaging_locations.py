@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+import portal_common.contracts.auth
 from portal_common.events import make_event
 from tests.auth_helpers import demo_login_header, seed_second_location
 from tests.test_messaging_attachments import PDF, _png, fetch, upload
@@ -83,7 +84,7 @@ def test_policies_keep_their_versions_and_the_current_one_is_the_newest_in_force
 
 def test_location_copies_keep_the_newest_event(world, services, parent):
     handler = services["messaging"].app.event_handlers["auth.location.changed"]
-    changed = services["auth"].lib.events.LocationChanged
+    changed = portal_common.contracts.auth.LocationChanged
 
     def event(name: str, day: int):
         payload = changed(location_id="loc-zonnebloem", name=name, address={}, contact={}, team=[])

@@ -15,6 +15,9 @@ from datetime import timedelta
 
 import pytest
 
+import portal_common.contracts.auth
+import portal_common.contracts.exports
+import portal_common.contracts.timeline
 from portal_common import consumer, settings
 from portal_common.events import make_event
 from portal_common.testing.calls import count_calls
@@ -92,7 +95,7 @@ def publish(bus, payload) -> None:
 
 
 def timeline_events(services):
-    return services["timeline"].lib.events
+    return portal_common.contracts.timeline
 
 
 def photo(services, child_ids=("child-noor",), group_id="grp-rupsen", n=1):
@@ -304,7 +307,7 @@ def test_a_removed_device_gets_no_push(world, parent, staff, bus, clock, service
 
 def test_a_deactivated_user_gets_nothing(world, parent, staff, bus, clock, services, push):
     endpoint = register_device(world, bus, parent, "sanne-phone-token-5")
-    changed = services["auth"].lib.events.UserChanged
+    changed = portal_common.contracts.auth.UserChanged
     contact = {"user_id": "user-parent1", "name": "Sanne de Vries", "email": address("parent1"), "language": "nl",
                "role": "parent"}
     older = make_event(changed(**contact, status="active"), tenant="demo", source="auth")
@@ -432,7 +435,7 @@ def test_an_export_ready_reaches_only_its_owner_in_their_language(world, service
     handle = services["messaging"].module.app.event_handlers["exports.export.ready"]
     for who, child, export_id in (("parent1", "child-noor", "exp-" + "a" * 26), ("parent3", "child-liam",
                                                                               "exp-" + "b" * 26)):
-        payload = services["exports"].lib.events.ExportReady(export_id=export_id, kind="diary",
+        payload = portal_common.contracts.exports.ExportReady(export_id=export_id, kind="diary",
                                                              user_id=f"user-{who}", child_id=child,
                                                              available_until="2026-12-01T09:00:00+01:00")
         handle(make_event(payload, tenant="demo", source="exports"))

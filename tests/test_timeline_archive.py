@@ -9,6 +9,8 @@ import zipfile
 
 import pytest
 
+import portal_common.contracts.exports
+import portal_common.contracts.timeline
 from portal_common import events
 from tests.test_exports_diary import PERIOD, _history
 from tests.test_timeline_feed import consent
@@ -21,7 +23,7 @@ def timeline(services):
 
 def _request(export_id: str, exports) -> events.Envelope:
     jobs = exports.lib.jobs
-    payload = exports.lib.events.DiaryExportRequested(
+    payload = portal_common.contracts.exports.DiaryExportRequested(
         export_id=export_id, child_id="child-noor", start=PERIOD["from"], end=PERIOD["to"],
         requested_by="user-parent1", language="en", bucket=jobs.bucket(), key=f"diary/demo/{export_id}/a.zip",
         file_name="a.zip")
@@ -55,7 +57,7 @@ def test_consent_at_the_moment_of_the_export_decides_what_goes_in(world, staff, 
     assert job.status == "done" and job.step == 1
     # A stale continuation of a finished job does nothing.
     step = timeline.module.app.event_handlers["timeline.archive.continue"]
-    step(events.make_event(timeline.lib.events.ArchiveContinue(export_id=export_id, step=0), tenant="demo",
+    step(events.make_event(portal_common.contracts.timeline.ArchiveContinue(export_id=export_id, step=0), tenant="demo",
                            source="timeline"))
     assert timeline.lib.archive.job_state("demo", export_id).step == 1
 

@@ -15,6 +15,8 @@ import pytest
 import requests
 from PIL import Image
 
+import portal_common.contracts.auth
+import portal_common.contracts.exports
 from tests.auth_helpers import demo_login_header
 from tests.test_timeline_uploads import jpeg_with_gps
 
@@ -186,7 +188,7 @@ def test_feed_and_photo_routes_refuse_other_families_and_tenants(world, staff, t
 def _due(services, child_id, *, tenant="demo", guardian_ids=()):
     from portal_common.events import make_event
 
-    payload = services["auth"].lib.events.ChildRetentionDue(child_id=child_id, access_until="2026-11-23",
+    payload = portal_common.contracts.auth.ChildRetentionDue(child_id=child_id, access_until="2026-11-23",
                                                             guardian_ids=list(guardian_ids))
     return make_event(payload, tenant=tenant, source="auth")
 
@@ -194,7 +196,7 @@ def _due(services, child_id, *, tenant="demo", guardian_ids=()):
 def _asked_again(services, child_id, named, *, tenant="demo"):
     from portal_common.events import make_event
 
-    payload = services["exports"].lib.events.PurgeRequested(child_id=child_id, access_until="2026-11-23",
+    payload = portal_common.contracts.exports.PurgeRequested(child_id=child_id, access_until="2026-11-23",
                                                             guardian_ids=[], services=named, round=2)
     return make_event(payload, tenant=tenant, source="exports")
 
@@ -220,7 +222,7 @@ def _archive_for_noor(services, timeline, export_id):
     from portal_common.events import make_event
 
     exports = services["exports"].lib
-    payload = exports.events.DiaryExportRequested(
+    payload = portal_common.contracts.exports.DiaryExportRequested(
         export_id=export_id, child_id="child-noor", start="2026-11-01", end="2026-11-30", requested_by="user-parent1",
         language="nl", bucket=exports.jobs.bucket(), key=f"diary/demo/{export_id}/a.zip", file_name="a.zip")
     timeline.module.app.event_handlers["exports.diary.requested"](make_event(payload, tenant="demo", source="exports"))

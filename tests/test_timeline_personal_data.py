@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 
+import portal_common.contracts.auth
+import portal_common.contracts.exports
 from portal_common.events import make_event
 from tests.auth_helpers import demo_login_header
 from tests.test_timeline_feed import consent, publish
@@ -25,9 +27,9 @@ def timeline(services):
 
 def _request(services, export_id, child_ids, *, tenant="demo", user_id="user-parent1"):
     exports = services["exports"].lib
-    payload = exports.events.PersonalDataRequested(export_id=export_id, user_id=user_id, child_ids=child_ids,
-                                                   language="en", bucket=exports.jobs.bucket(),
-                                                   prefix=f"personal/{tenant}/{export_id}/")
+    payload = portal_common.contracts.exports.PersonalDataRequested(
+        export_id=export_id, user_id=user_id, child_ids=child_ids, language="en", bucket=exports.jobs.bucket(),
+        prefix=f"personal/{tenant}/{export_id}/")
     return make_event(payload, tenant=tenant, source="exports")
 
 
@@ -142,7 +144,7 @@ def test_another_tenant_with_the_same_ids_gets_nothing_of_the_demos(world, timel
 
 
 def test_names_are_kept_from_auths_user_events_newest_first(world, timeline, services, clock):
-    auth_events = services["auth"].lib.events
+    auth_events = portal_common.contracts.auth
     handle = timeline.module.app.event_handlers["auth.user.changed"]
     store = timeline.lib.store
 

@@ -17,9 +17,9 @@ from auth_service import (
     mails,  # noqa: F401 - registers the e-mail templates
     tokens_store,
 )
-from auth_service.events import CredentialsRevoked
 from auth_service.store import ActivationDueItem, OrganisationItem, UserItem
 from portal_common import clock, mail, store
+from portal_common.contracts.auth import CredentialsRevoked
 from portal_common.events import Envelope
 from portal_common.settings import get_settings
 

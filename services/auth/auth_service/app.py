@@ -21,8 +21,8 @@ from auth_service import (
     routes_session,
 )
 from auth_service.directory import Directory
-from auth_service.events import ChildPurged, PersonalDataDelivered
 from auth_service.store import AuthItem
+from portal_common.contracts.auth import ChildPurged, PersonalDataDelivered
 from portal_common.retention import personal_data_handlers, purge_handlers
 from portal_common.service import PortalApp
 

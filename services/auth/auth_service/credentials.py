@@ -26,9 +26,9 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from auth_service import directory, passwords, tokens_store
-from auth_service.events import CredentialsRevoked
 from auth_service.store import SessionItem, UserItem
 from portal_common import clock, store
+from portal_common.contracts.auth import CredentialsRevoked
 from portal_common.outbox import Changes, Outbox
 
 # The auth service's outbox rows (the same ones as `app.outbox`; an Outbox is only a view of them): links

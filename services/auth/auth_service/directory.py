@@ -12,7 +12,6 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from auth_service import events as auth_events
 from auth_service.store import (
     AccessEndItem,
     ChildItem,
@@ -29,6 +28,7 @@ from auth_service.store import (
 )
 from portal_common import clock, errors, ids, store
 from portal_common.authz import Target
+from portal_common.contracts import auth as auth_events
 from portal_common.outbox import Changes, Outbox
 
 SOURCE = "auth"

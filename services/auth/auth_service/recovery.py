@@ -17,7 +17,7 @@ from typing import Any
 
 from auth_service import activation
 from auth_service.directory import SOURCE, Directory, normalise_email
-from auth_service.events import AccountMailRequested
+from portal_common.contracts.auth import AccountMailRequested
 from portal_common.events import Envelope
 from portal_common.outbox import Changes
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError
 
-from auth_service import events as auth_events
 from auth_service.store import AccessEndItem, GuardianLinkItem
 from portal_common import clock, store
+from portal_common.contracts import auth as auth_events
 from portal_common.events import Envelope, make_event
 from portal_common.outbox import Outbox
 

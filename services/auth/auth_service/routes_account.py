@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from auth_service import events as auth_events
 from auth_service import me
 from auth_service.api import (
     DEFAULT_NOTIFICATIONS,
@@ -28,6 +27,7 @@ from auth_service.api import (
 from auth_service.directory import Directory, valid_id
 from auth_service.store import ConsentItem, DeviceItem, NotificationSettingsItem
 from portal_common import aws, clock, errors, store
+from portal_common.contracts import auth as auth_events
 from portal_common.service import PortalApp, Req
 from portal_common.settings import get_settings
 

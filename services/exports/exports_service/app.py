@@ -5,9 +5,10 @@ Thin by design: parse, authorize, call `exports_service`, map. Rules live in `ex
 
 from chalice import Rate
 
-from exports_service import directory_copy, events, jobs, own_data, personal_data, purges, routes
+from exports_service import directory_copy, jobs, own_data, personal_data, purges, routes
 from exports_service.store import ExportsItem
 from portal_common import retention
+from portal_common.contracts import exports as events
 from portal_common.service import PortalApp
 
 app = PortalApp("exports", tables=[ExportsItem], buckets=[jobs.ARCHIVES])

@@ -21,9 +21,10 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from exports_service import directory_copy, events
+from exports_service import directory_copy
 from exports_service.store import ChildExportItem, ExportItem
 from portal_common import aws, clock, errors, files, ids, store
+from portal_common.contracts import exports as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings

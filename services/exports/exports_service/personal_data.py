@@ -23,9 +23,10 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from exports_service import events, jobs
+from exports_service import jobs
 from exports_service.store import ChildExportItem, ExportItem, ExportPartItem
 from portal_common import aws, clock, errors, ids, store, zipstream
+from portal_common.contracts import exports as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 from portal_common.retention import SERVICES

@@ -30,9 +30,9 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from exports_service import events
 from exports_service.store import PurgeAuditItem, PurgeItem, PurgeRoundItem
 from portal_common import clock, store
+from portal_common.contracts import exports as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 from portal_common.retention import SERVICES

@@ -9,7 +9,6 @@ from messaging_service import (
     attachments,
     conversations,
     directory_copy,
-    events,
     locations,
     notifications,
     personal_data,
@@ -22,6 +21,7 @@ from messaging_service import (
 from messaging_service.store import MessagingItem
 from portal_common import clock, retention
 from portal_common.consumer import combine
+from portal_common.contracts import messaging as events
 from portal_common.service import PortalApp
 
 SERVICE = "messaging"

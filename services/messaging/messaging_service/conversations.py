@@ -23,7 +23,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from ulid import ULID
 
-from messaging_service import directory_copy, events
+from messaging_service import directory_copy
 from messaging_service.store import (
     ConversationItem,
     ConversationLookupItem,
@@ -34,6 +34,7 @@ from messaging_service.store import (
 )
 from portal_common import authz, clock, errors, ids, store
 from portal_common.authz import Principal, Role, Target
+from portal_common.contracts import messaging as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 

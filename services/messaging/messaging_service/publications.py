@@ -37,11 +37,12 @@ from typing import Any, cast
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 
-from messaging_service import attachments, events
+from messaging_service import attachments
 from messaging_service.attachments import utc_key
 from messaging_service.store import MessagingItem
 from portal_common import clock, errors, ids, store
 from portal_common.authz import Principal, Role
+from portal_common.contracts import messaging as events
 from portal_common.outbox import Changes, Outbox
 
 KINDS = ("news", "newsletter")

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from planning_service import care, child_access, days, events, ledger, opening_days, request_ids, swap_rules
+from planning_service import care, child_access, days, ledger, opening_days, request_ids, swap_rules
 from planning_service.settings import PlanningSettings
 from planning_service.store import ContractItem, DayItem, RequestItem
 from portal_common import clock, store
+from portal_common.contracts import planning as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
 

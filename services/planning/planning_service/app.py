@@ -13,7 +13,6 @@ from planning_service import (
     care,
     contracts,
     directory_copy,
-    events,
     families,
     fiscal,
     ledger,
@@ -35,6 +34,7 @@ from planning_service import (
 from planning_service.store import PlanningItem, TenantItem
 from portal_common import clock, retention
 from portal_common.consumer import combine
+from portal_common.contracts import planning as events
 from portal_common.outbox import Changes
 from portal_common.service import PortalApp
 

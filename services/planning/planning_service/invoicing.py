@@ -27,11 +27,12 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from planning_service import billing, billing_profile, contracts, directory_copy, documents, events, families, pdf
+from planning_service import billing, billing_profile, contracts, directory_copy, documents, families, pdf
 from planning_service.billing import Line
 from planning_service.billing_profile import BillingProfile
 from planning_service.store import BillableItem, ClaimItem, CounterItem, DocumentItem, RunItem
 from portal_common import clock, files, ids, store
+from portal_common.contracts import planning as events
 from portal_common.outbox import Changes, Outbox
 
 INVOICES, STATEMENTS = "invoices", "annual_statements"

@@ -40,10 +40,11 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 
-from planning_service import care, days, events, flex, ledger, request_ids
+from planning_service import care, days, flex, ledger, request_ids
 from planning_service.store import BillableItem, ContractItem, DayItem, RequestItem
 from planning_service.swap_rules import HoldNotFound, HoldSettled
 from portal_common import clock, errors, store
+from portal_common.contracts import planning as events
 from portal_common.outbox import Changes, Outbox
 
 EXPIRY_INDEX = "_REQ_EXPIRY"

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from planning_service import care, closures, contracts, directory_copy, events, opening_days, settings
+from planning_service import care, closures, contracts, directory_copy, opening_days, settings
 from planning_service.api_admin import (
     ClosureIn,
     ClosureOut,
@@ -29,6 +29,7 @@ from planning_service.child_access import valid_id
 from planning_service.store import ClosureItem, ContractItem
 from portal_common import clock, errors, ids
 from portal_common.authz import Target
+from portal_common.contracts import planning as events
 from portal_common.outbox import Changes, Outbox
 from portal_common.service import PortalApp, Req, json_response
 

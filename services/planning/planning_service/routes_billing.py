@@ -17,7 +17,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from planning_service import billing_profile, directory_copy, documents, events, families, invoicing
+from planning_service import billing_profile, directory_copy, documents, families, invoicing
 from planning_service.api_documents import (
     BillingProfileIO,
     BillingProfileOut,
@@ -32,6 +32,7 @@ from planning_service.child_access import valid_id
 from planning_service.store import DocumentItem, RunItem
 from portal_common import clock, errors, ids
 from portal_common.authz import Target
+from portal_common.contracts import planning as events
 from portal_common.outbox import Changes, Outbox
 from portal_common.service import PortalApp, Req
 

@@ -4,11 +4,11 @@ Thin by design: parse, authorize, call `timeline_service`, map. Rules live in `t
 """
 
 from portal_common import retention
+from portal_common.contracts import timeline as events
 from portal_common.service import PortalApp
 from timeline_service import (
     archive,
     directory_copy,
-    events,
     personal_data,
     purge,
     routes_diary,

@@ -32,9 +32,10 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from portal_common import aws, clock, store, zipstream
+from portal_common.contracts import timeline as events
 from portal_common.events import Envelope
 from portal_common.outbox import Changes, Outbox
-from timeline_service import diary, diary_html, directory_copy, events, feed, visibility
+from timeline_service import diary, diary_html, directory_copy, feed, visibility
 from timeline_service.archive_index import render_index
 from timeline_service.store import ArchiveJobItem, DiaryItem, FeedEntryItem
 

@@ -21,8 +21,9 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from portal_common import clock, errors, ids, store
+from portal_common.contracts import timeline as events
 from portal_common.outbox import Changes, Outbox
-from timeline_service import directory_copy, events
+from timeline_service import directory_copy
 from timeline_service.store import DiaryItem, FeedEntryItem, PhotoItem
 
 STAFF = "staff"

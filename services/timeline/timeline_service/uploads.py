@@ -24,9 +24,10 @@ from urllib.parse import unquote_plus
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from portal_common import aws, clock, errors, files, ids, store
+from portal_common.contracts import timeline as events
 from portal_common.outbox import Changes, Outbox
 from portal_common.settings import get_settings
-from timeline_service import directory_copy, events, feed, images
+from timeline_service import directory_copy, feed, images
 from timeline_service.store import FeedEntryItem, PhotoItem, UploadItem
 
 UPLOADS, PHOTOS = "uploads", "photos"
