@@ -107,6 +107,8 @@ def combine(*maps: dict[str, Handler]) -> dict[str, Handler]:
         def run_all(env: Envelope) -> None:
             for handler in handlers:
                 handler(env)
+        # Each handler's contract (events.typed), for the guards: a chain is typed when all its links are.
+        run_all.contracts = [getattr(h, "contract", None) for h in handlers]  # type: ignore[attr-defined]
         return run_all
 
     return {event_type: chain(handlers) for event_type, handlers in combined.items()}

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from . import store
+from . import events, store
+from .contracts.auth import ChildPlaced, ChildUpdated, GroupChanged, PlacementChanged
 from .events import Envelope
 
 MOVED_KEPT_SECONDS = 15 * 24 * 3600  # longer than SQS keeps a message (14 days)
@@ -25,70 +26,65 @@ MOVED_KEPT_SECONDS = 15 * 24 * 3600  # longer than SQS keeps a message (14 days)
 
 class DirectoryCopies:
     def __init__(self, child_model: Any, placement_model: Any, *, group_model: Any = None,
-                 index: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+                 index: Callable[[str, Any], dict[str, Any]] | None = None) -> None:
         self.child_model = child_model
         self.placement_model = placement_model
         self.group_model = group_model
-        self.index = index or (lambda tenant, payload: {})
+        self.index = index or (lambda tenant, placement: {})
 
     @staticmethod
     def child_pk(tenant: str, child_id: str) -> str:
         return store.key(tenant, "CHILD", child_id)
 
     # -- events ------------------------------------------------------------------------------------
-    def on_child_updated(self, env: Envelope) -> None:
-        p = env.payload
-        store.save_unless_older(self.child_model(self.child_pk(env.tenant, p["child_id"]), "CHILD",
-                                                 child_id=p["child_id"], name=p["child_name"],
+    def on_child_updated(self, env: Envelope, child: ChildUpdated | ChildPlaced) -> None:
+        store.save_unless_older(self.child_model(self.child_pk(env.tenant, child.child_id), "CHILD",
+                                                 child_id=child.child_id, name=child.child_name,
                                                  as_of=env.occurred_at.isoformat()))
 
-    def on_child_placed(self, env: Envelope) -> None:
-        self.on_child_updated(env)  # both carry the child's name
-        self._save_placement(env)
+    def on_child_placed(self, env: Envelope, placed: ChildPlaced) -> None:
+        self.on_child_updated(env, placed)  # both carry the child's name
+        self._save_placement(env, placed)
 
-    def on_placement_changed(self, env: Envelope) -> None:
-        p = env.payload
-        previous = p.get("previous_start")
-        if previous and previous != p["start"]:
-            self._save_moved(env, previous)
-        self._save_placement(env)
+    def on_placement_changed(self, env: Envelope, changed: PlacementChanged) -> None:
+        if changed.previous_start and changed.previous_start != changed.start:
+            self._save_moved(env, changed, changed.previous_start)
+        self._save_placement(env, changed)
 
-    def _save_moved(self, env: Envelope, start: str) -> None:
+    def _save_moved(self, env: Envelope, changed: PlacementChanged, start: str) -> None:
         """The placement that started on `start` moved: not deleted but kept as a row of no days (its end
         the day before its start), as of this event, so an older event about it that SQS delivers late
         cannot bring it back (`save_unless_older` refuses it). It goes once SQS cannot deliver one."""
-        p = env.payload
         day_before = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
         store.save_unless_older(self.placement_model(
-            self.child_pk(env.tenant, p["child_id"]), f"PLACEMENT#{start}", child_id=p["child_id"],
-            group_id=p["group_id"], location_id=p["location_id"], start=start, end=day_before,
+            self.child_pk(env.tenant, changed.child_id), f"PLACEMENT#{start}", child_id=changed.child_id,
+            group_id=changed.group_id, location_id=changed.location_id, start=start, end=day_before,
             as_of=env.occurred_at.isoformat(), expires_at=int(env.occurred_at.timestamp()) + MOVED_KEPT_SECONDS))
 
     @staticmethod
     def moved(placement: Any) -> bool:
         return placement.end is not None and placement.end < placement.start
 
-    def _save_placement(self, env: Envelope) -> None:
-        p, t = env.payload, env.tenant
+    def _save_placement(self, env: Envelope, placement: ChildPlaced | PlacementChanged) -> None:
+        t = env.tenant
         store.save_unless_older(self.placement_model(
-            self.child_pk(t, p["child_id"]), f"PLACEMENT#{p['start']}", child_id=p["child_id"],
-            group_id=p["group_id"], location_id=p["location_id"], start=p["start"], end=p.get("end"),
-            as_of=env.occurred_at.isoformat(), **self.index(t, p)))
+            self.child_pk(t, placement.child_id), f"PLACEMENT#{placement.start}", child_id=placement.child_id,
+            group_id=placement.group_id, location_id=placement.location_id, start=placement.start,
+            end=placement.end, as_of=env.occurred_at.isoformat(), **self.index(t, placement)))
 
-    def on_group_changed(self, env: Envelope) -> None:
-        p = env.payload
-        store.save_unless_older(self.group_model(store.key(env.tenant, "GRP", p["group_id"]), "GROUP",
-                                                 group_id=p["group_id"], location_id=p["location_id"],
-                                                 name=p["name"], as_of=env.occurred_at.isoformat()))
+    def on_group_changed(self, env: Envelope, group: GroupChanged) -> None:
+        store.save_unless_older(self.group_model(store.key(env.tenant, "GRP", group.group_id), "GROUP",
+                                                 group_id=group.group_id, location_id=group.location_id,
+                                                 name=group.name, as_of=env.occurred_at.isoformat()))
 
     @property
     def handlers(self) -> dict[str, Callable[[Envelope], None]]:
-        found: dict[str, Callable[[Envelope], None]] = {
-            "auth.child.placed": self.on_child_placed, "auth.child.updated": self.on_child_updated,
-            "auth.placement.changed": self.on_placement_changed}
+        pairs: list[tuple[type[Any], Callable[[Envelope, Any], None]]] = [
+            (ChildPlaced, self.on_child_placed), (ChildUpdated, self.on_child_updated),
+            (PlacementChanged, self.on_placement_changed)]
         if self.group_model is not None:
-            found["auth.group.changed"] = self.on_group_changed
-        return found
+            pairs.append((GroupChanged, self.on_group_changed))
+        return events.handlers(*pairs)
 
     # -- reads -------------------------------------------------------------------------------------
     def forget(self, tenant: str, child_id: str) -> int:

@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -43,6 +43,8 @@ class EventPayload(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)  # built on first use: cold starts
 
+
+P = TypeVar("P", bound=EventPayload)
 
 # (type, version) → payload schema, filled by each service's `chalicelib/events.py`.
 SCHEMAS: dict[tuple[str, int], type[EventPayload]] = {}
@@ -82,8 +84,39 @@ def make_event(payload: EventPayload, *, tenant: str, source: str, correlation_i
     )
 
 
-def parse_payload(envelope: Envelope, model: type[EventPayload]) -> EventPayload:
+def parse_payload(envelope: Envelope, model: type[P]) -> P:
     return model.model_validate(envelope.payload)
+
+
+Handler = Callable[[Envelope], None]
+
+
+def typed(model: type[P], handle: Callable[[Envelope, P], None]) -> Handler:
+    """A consumer's handler of `model`'s event type: it gets the envelope and the payload parsed into the
+    producer's contract (a payload that does not fit raises: the event is retried, then left in the DLQ)."""
+
+    def run(env: Envelope) -> None:
+        handle(env, model.model_validate(env.payload))
+
+    run.__name__ = run.__qualname__ = getattr(handle, "__name__", "handler")
+    run.contract = model  # type: ignore[attr-defined]  # the guards check every consumer has one
+    return run
+
+
+def handlers(*pairs: tuple[type[Any], Callable[[Envelope, Any], None]]) -> dict[str, Handler]:
+    """`{event type: handler}` for `consume()`, each handler typed by its contract:
+
+        HANDLERS = events.handlers((auth.ChildPlaced, on_child_placed), (auth.ChildUpdated, on_child_updated))
+    """
+    found: dict[str, Handler] = {}
+    for model, handle in pairs:
+        kind = getattr(model, "__event_type__", None)
+        if kind is None:
+            raise TypeError(f"{model.__name__} is not a registered event contract")
+        if kind in found:
+            raise ValueError(f"two handlers of {kind}")
+        found[kind] = typed(model, handle)
+    return found
 
 
 class Bus(Protocol):

@@ -16,7 +16,9 @@ plus files, written into the exports service's drop box under `<prefix><service>
 says it is there. The exports service packs the parts into one ZIP and mails the link.
 
 A service wires both with `purge_handlers` and `personal_data_handlers` and two event types of its own
-(subclasses of `ChildPurged` and `PersonalDataDelivered`, registered with `event_type`).
+(subclasses of `contracts.retention.ChildPurged` and `.PersonalDataDelivered`, registered with `event_type`).
+The requests are parsed into their contracts (`contracts.auth.ChildRetentionDue`,
+`contracts.exports.PurgeRequested`, `contracts.exports.PersonalDataRequested`).
 """
 
 from __future__ import annotations
@@ -27,41 +29,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
-from . import aws
-from .events import Envelope, EventPayload, make_event
+from . import aws, events
+from .contracts.auth import ChildRetentionDue
+from .contracts.exports import PersonalDataRequested, PurgeRequested
+from .contracts.retention import ChildPurged, Kept, PersonalDataDelivered
+from .events import Envelope, make_event
 from .files import SSE
 from .outbox import Outbox
 
 SERVICES = ("auth", "timeline", "messaging", "planning", "exports")  # every service holding a family's data
-PURGE_REQUESTED = ("auth.child.retention_due", "exports.purge.requested")
-PERSONAL_DATA_REQUESTED = "exports.personal_data.requested"
 Handler = Callable[[Envelope], None]
 log = logging.getLogger("portal.retention")
 
 
 # -- purge ---------------------------------------------------------------------------------------
-class Kept(BaseModel):
-    """Data a service keeps after the purge because the law requires it, and until when."""
-
-    kind: str
-    count: int
-    until: str  # ISO day from which it goes too
-    reason: str
-
-
-class ChildPurged(EventPayload):
-    """Base of `<service>.child.purged`: the service deleted the child's (and the guardians') data."""
-
-    child_id: str
-    access_until: str
-    deleted: dict[str, int] = {}
-    left: int = 0
-    kept: list[Kept] = []
-    round: int = 0  # of the request answered: 0 the purge itself, later rounds verify (exports counts them)
-
-
 @dataclass(frozen=True)
 class PurgeRequest:
     tenant: str
@@ -78,23 +59,11 @@ class PurgeResult:
     kept: list[Kept] = field(default_factory=list)
 
 
-def purge_request(service: str, env: Envelope) -> PurgeRequest | None:
-    """The request in either event, or None when a re-ask names other services only."""
-    p = env.payload
-    if env.type == "exports.purge.requested" and service not in p.get("services", []):
-        return None
-    return PurgeRequest(env.tenant, str(p["child_id"]), str(p["access_until"]),
-                        tuple(str(g) for g in p.get("guardian_ids", [])), int(p.get("round", 0)))
-
-
 def purge_handlers(service: str, outbox: Outbox, purge: Callable[[PurgeRequest], PurgeResult],
                    confirmation: type[ChildPurged]) -> dict[str, Handler]:
     """Handlers of both purge requests: delete, check, confirm (also when there was nothing to delete)."""
 
-    def handle(env: Envelope) -> None:
-        request = purge_request(service, env)
-        if request is None:
-            return
+    def run(request: PurgeRequest) -> None:
         result = purge(request)
         if result.left:  # the exports service sees the count and asks again; the keys go to the log only
             log.warning("purge left data behind", extra={"service": service, "left": result.left[:20]})
@@ -105,18 +74,17 @@ def purge_handlers(service: str, outbox: Outbox, purge: Callable[[PurgeRequest],
         outbox.add([event])
         outbox.flush([event])
 
-    return dict.fromkeys(PURGE_REQUESTED, handle)
+    def on_retention_due(env: Envelope, due: ChildRetentionDue) -> None:
+        run(PurgeRequest(env.tenant, due.child_id, due.access_until, tuple(due.guardian_ids)))
+
+    def on_purge_requested(env: Envelope, asked: PurgeRequested) -> None:
+        if service in asked.services:  # a re-ask of other services only is not this one's
+            run(PurgeRequest(env.tenant, asked.child_id, asked.access_until, tuple(asked.guardian_ids), asked.round))
+
+    return events.handlers((ChildRetentionDue, on_retention_due), (PurgeRequested, on_purge_requested))
 
 
 # -- personal-data export -----------------------------------------------------------------------
-class PersonalDataDelivered(EventPayload):
-    """Base of `<service>.personal_data.delivered`: the service's part is in the drop box."""
-
-    export_id: str
-    files: int
-    bytes: int
-
-
 @dataclass(frozen=True)
 class PersonalDataRequest:
     tenant: str
@@ -161,24 +129,19 @@ class Part:
         self.bytes += size
 
 
-def personal_data_request(env: Envelope) -> PersonalDataRequest:
-    p = env.payload
-    return PersonalDataRequest(env.tenant, str(p["export_id"]), str(p["user_id"]),
-                               tuple(str(c) for c in p.get("child_ids", [])), str(p.get("language", "nl")),
-                               str(p["bucket"]), str(p["prefix"]))
-
-
 def personal_data_handlers(service: str, outbox: Outbox, write: Callable[[Part], None],
                            delivered: type[PersonalDataDelivered]) -> dict[str, Handler]:
     """The handler of `exports.personal_data.requested`: write the part, say it is there. A redelivered
     request writes the same keys again and says so again (the exports service counts each service once)."""
 
-    def handle(env: Envelope) -> None:
-        part = Part(personal_data_request(env), service)
+    def on_requested(env: Envelope, asked: PersonalDataRequested) -> None:
+        request = PersonalDataRequest(env.tenant, asked.export_id, asked.user_id, tuple(asked.child_ids),
+                                      asked.language, asked.bucket, asked.prefix)
+        part = Part(request, service)
         write(part)
-        event = make_event(delivered(export_id=part.request.export_id, files=part.files, bytes=part.bytes),
+        event = make_event(delivered(export_id=request.export_id, files=part.files, bytes=part.bytes),
                            tenant=env.tenant, source=service)
         outbox.add([event])
         outbox.flush([event])
 
-    return {PERSONAL_DATA_REQUESTED: handle}
+    return events.handlers((PersonalDataRequested, on_requested))

@@ -31,6 +31,7 @@ from messaging_service.store import (
     StaffOfItem,
 )
 from portal_common import clock, store
+from portal_common.contracts.auth import ChildPlaced, PlacementChanged
 from portal_common.directory_copies import DirectoryCopies
 from portal_common.events import Envelope
 
@@ -46,10 +47,10 @@ def _group_pk(tenant: str, group_id: str) -> str:
 
 
 # -- children and placements ---------------------------------------------------------------------
-def _placement_index(tenant: str, p: dict[str, Any]) -> dict[str, Any]:
+def _placement_index(tenant: str, p: ChildPlaced | PlacementChanged) -> dict[str, Any]:
     """A group's and a location's children on a day are one Query each (fan-out, "children in a group")."""
-    return {"gsi1pk": store.key(tenant, "GRPCHILDREN", p["group_id"]), "gsi1sk": f"{p['child_id']}#{p['start']}",
-            "gsi2pk": store.key(tenant, "LOCCHILDREN", p["location_id"]), "gsi2sk": f"{p['child_id']}#{p['start']}"}
+    return {"gsi1pk": store.key(tenant, "GRPCHILDREN", p.group_id), "gsi1sk": f"{p.child_id}#{p.start}",
+            "gsi2pk": store.key(tenant, "LOCCHILDREN", p.location_id), "gsi2sk": f"{p.child_id}#{p.start}"}
 
 
 # The shared keeper (portal_common.directory_copies), on this service's items, read consistently: who may

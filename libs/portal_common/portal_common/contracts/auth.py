@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from portal_common import retention
+from portal_common.contracts import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "auth"

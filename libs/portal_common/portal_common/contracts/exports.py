@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common import retention
+from portal_common.contracts import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "exports"
@@ -62,9 +62,9 @@ class PurgeRequested(EventPayload):
 
     child_id: str
     access_until: str
-    guardian_ids: list[str]
+    guardian_ids: list[str] = []
     services: list[str]
-    round: int
+    round: int = 0  # 0: the purge itself (a request from before rounds were counted), then 1, 2, ...
 
 
 @event_type("exports.child.purged", owner=OWNER)

@@ -6,7 +6,7 @@ conversation or the publication.
 
 from __future__ import annotations
 
-from portal_common import retention
+from portal_common.contracts import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "messaging"

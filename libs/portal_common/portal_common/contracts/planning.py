@@ -7,7 +7,7 @@ addresses and languages, which planning never holds).
 
 from __future__ import annotations
 
-from portal_common import retention
+from portal_common.contracts import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "planning"

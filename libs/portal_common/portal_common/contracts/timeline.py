@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_common import retention
+from portal_common.contracts import retention
 from portal_common.events import EventPayload, event_type
 
 OWNER = "timeline"
