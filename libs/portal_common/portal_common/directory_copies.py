@@ -14,14 +14,48 @@ groups too (`auth.group.changed`: name and location, `<t>#GRP#<group>`/`GROUP`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
 
 from . import events, store
 from .contracts.auth import ChildPlaced, ChildUpdated, GroupChanged, PlacementChanged
 from .events import Envelope
 
 MOVED_KEPT_SECONDS = 15 * 24 * 3600  # longer than SQS keeps a message (14 days)
+
+
+@dataclass(frozen=True)
+class CopyItems:
+    child: type[Any]
+    placement: type[Any]
+    group: type[Any]
+
+
+def copy_items(base: type[Any]) -> CopyItems:
+    """The item classes of the copies, declared once, on a service's own table (`base`: its main item):
+
+        ChildCopyItem, PlacementCopyItem, GroupCopyItem = astuple(copy_items(TimelineItem))
+
+    A service that keeps more of a copy subclasses one (planning's group copy adds the capacity)."""
+    module = base.__module__
+
+    def item(class_name: str, doc: str, attributes: dict[str, Any]) -> type[Any]:
+        return type(class_name, (base,), {"__doc__": doc, "__module__": module, **attributes,
+                                          "as_of": UnicodeAttribute()})  # the moment of the event it came from
+
+    return CopyItems(
+        child=item("ChildCopyItem", "A child's name, kept from auth's child events.",
+                   {"child_id": UnicodeAttribute(), "name": UnicodeAttribute()}),
+        placement=item("PlacementCopyItem", "A child's placement in a group over time, kept from auth's events.",
+                       {"child_id": UnicodeAttribute(), "group_id": UnicodeAttribute(),
+                        "location_id": UnicodeAttribute(), "start": UnicodeAttribute(),
+                        "end": UnicodeAttribute(null=True)}),
+        group=item("GroupCopyItem", "A group's name and location, kept from `auth.group.changed`.",
+                   {"group_id": UnicodeAttribute(), "location_id": UnicodeAttribute(), "name": UnicodeAttribute()}),
+    )
 
 
 class DirectoryCopies:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from portal_common.directory_copies import copy_items
 from portal_common.store import MainItem, table_meta
 
 
@@ -28,19 +29,12 @@ class ExportsItem(MainItem):
     Meta = table_meta("exports")
 
 
-class ChildCopyItem(ExportsItem):
-    child_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    as_of = UnicodeAttribute()
+# The copies of auth's directory (declared once, in portal_common.directory_copies), on this table.
+_COPIES = copy_items(ExportsItem)
+ChildCopyItem = _COPIES.child
+PlacementCopyItem = _COPIES.placement
 
 
-class PlacementCopyItem(ExportsItem):
-    child_id = UnicodeAttribute()
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    start = UnicodeAttribute()
-    end = UnicodeAttribute(null=True)
-    as_of = UnicodeAttribute()
 
 
 class ExportItem(ExportsItem):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from portal_common.directory_copies import copy_items
 from portal_common.store import MainItem, table_meta
 
 
@@ -48,24 +49,14 @@ class MessagingItem(MainItem):
     Meta = table_meta("messaging")  # type: ignore[assignment]  # a PynamoDB Meta built from the settings
 
 
+# The copies of auth's directory (declared once, in portal_common.directory_copies), on this table.
+_COPIES = copy_items(MessagingItem)
+ChildCopyItem = _COPIES.child
+PlacementCopyItem = _COPIES.placement
+GroupCopyItem = _COPIES.group
+
+
 # -- copies of auth's directory facts (messaging_service/directory_copy.py) -----------------------------------
-class ChildCopyItem(MessagingItem):
-    """A child's name, kept from `auth.child.placed` / `auth.child.updated`."""
-
-    child_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    as_of = UnicodeAttribute()
-
-
-class PlacementCopyItem(MessagingItem):
-    """A child's placement in a group over time: who may write where, and fan-out per group or location."""
-
-    child_id = UnicodeAttribute()
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    start = UnicodeAttribute()
-    end = UnicodeAttribute(null=True)
-    as_of = UnicodeAttribute()
 
 
 class FamilyCopyItem(MessagingItem):
@@ -86,14 +77,6 @@ class GuardianOfItem(MessagingItem):
     active = BooleanAttribute()
     as_of = UnicodeAttribute()
 
-
-class GroupCopyItem(MessagingItem):
-    """A group's name and location, kept from `auth.group.changed`."""
-
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    as_of = UnicodeAttribute()
 
 
 class GroupStaffItem(MessagingItem):

@@ -57,6 +57,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from portal_common.directory_copies import copy_items
 from portal_common.store import MainItem, table_meta
 
 
@@ -64,6 +65,10 @@ class PlanningItem(MainItem):
     """Base of every item in the planning service's main table."""
 
     Meta = table_meta("planning")
+
+
+# The copies of auth's directory (declared once, in portal_common.directory_copies), on this table.
+_COPIES = copy_items(PlanningItem)
 
 
 class ContractItem(PlanningItem):
@@ -135,14 +140,10 @@ class SwapOpItem(SwapLedgerItem, discriminator="op"):
     outcome = JSONAttribute(default=dict)
 
 
-class GroupCopyItem(PlanningItem):
-    """Planning's copy of a group's capacity per part of day, kept from `auth.group.changed`."""
+class GroupCopyItem(_COPIES.group):
+    """Planning's copy of a group, with its capacity per part of day, kept from `auth.group.changed`."""
 
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    name = UnicodeAttribute()
     capacity = JSONAttribute(default=dict)
-    as_of = UnicodeAttribute()  # occurred_at of the event it came from: older events are ignored
 
 
 class RequestItem(PlanningItem):
@@ -217,13 +218,10 @@ class BillableItem(PlanningItem):
     location_id = UnicodeAttribute(null=True)
 
 
-class ChildCopyItem(PlanningItem):
+class ChildCopyItem(_COPIES.child):
     """Planning's copy of a child (name for staff views; contracts need a known child), from auth."""
 
-    child_id = UnicodeAttribute()
-    name = UnicodeAttribute()
     birth_date = UnicodeAttribute()
-    as_of = UnicodeAttribute()
 
 
 class LocationCopyItem(PlanningItem):

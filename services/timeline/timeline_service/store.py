@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
+from portal_common.directory_copies import copy_items
 from portal_common.store import MainItem, table_meta
 
 
@@ -39,12 +40,12 @@ class TimelineItem(MainItem):
     Meta = table_meta("timeline")
 
 
-class ChildCopyItem(TimelineItem):
-    """A child's name (download file names, staff views), kept from auth's child events."""
+# The copies of auth's directory (declared once, in portal_common.directory_copies), on this table.
+_COPIES = copy_items(TimelineItem)
+ChildCopyItem = _COPIES.child
+PlacementCopyItem = _COPIES.placement
+GroupCopyItem = _COPIES.group
 
-    child_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    as_of = UnicodeAttribute()
 
 
 class ConsentCopyItem(TimelineItem):
@@ -63,24 +64,6 @@ class ConsentCopyItem(TimelineItem):
     as_of = UnicodeAttribute()
 
 
-class PlacementCopyItem(TimelineItem):
-    """A child's placement in a group over time (untagged group photos reach the children placed that day)."""
-
-    child_id = UnicodeAttribute()
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    start = UnicodeAttribute()
-    end = UnicodeAttribute(null=True)
-    as_of = UnicodeAttribute()
-
-
-class GroupCopyItem(TimelineItem):
-    """A group's location (a manager's rights are per location), kept from `auth.group.changed`."""
-
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    as_of = UnicodeAttribute()
 
 
 class UploadItem(TimelineItem):
