@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from . import authz, errors, i18n, ids, logs, paging
 from .authz import Principal, Relation, Target
+from .domain import DomainError
 from .parsing import parse_body, parse_query
 from .settings import get_settings
 
@@ -233,6 +234,8 @@ class HttpRoutes(Chalice):
                         raise errors.Problem(code="authorization_not_checked")
                 except errors.Problem as problem:
                     return problem_response(problem, req.lang)
+                except DomainError as refused:  # a rule said no: the edge says it in HTTP
+                    return problem_response(errors.from_domain(refused), req.lang)
                 except Exception:
                     # Chalice would catch this itself and log it as plain text without the request's
                     # ids; log it here as a JSON line with tenant and user bound, answer a bare 500.

@@ -122,6 +122,19 @@ BY_STATUS: dict[int, type[Problem]] = {
 }
 
 
+def from_domain(error: Any) -> Problem:
+    """The problem document of a domain exception (`portal_common.domain`): 422, 409 or 404, same code."""
+    from . import domain
+
+    cls: type[Problem] = Unprocessable
+    if isinstance(error, domain.StateConflict):
+        cls = Conflict
+    elif isinstance(error, domain.Missing):
+        cls = NotFound
+    return cls(error.detail, code=error.code, errors=error.errors, detail_key=error.detail_key,
+               detail_values=error.detail_values, extra=error.extra)
+
+
 def problem_body(status: int, lang: str = i18n.DEFAULT_LANGUAGE, detail: str | None = None) -> str:
     """A problem document for a bare status (used by gateways that produce errors themselves)."""
     cls = BY_STATUS.get(status, Problem)

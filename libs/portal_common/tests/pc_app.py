@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from portal_common import errors
+from portal_common import domain, errors
 from portal_common.authz import Target
 from portal_common.clock import AMSTERDAM
 from portal_common.parsing import Body, Out, Query
@@ -84,6 +84,15 @@ def build_app() -> tuple[PortalApp, list[str]]:
     @app.endpoint("/conflict", "POST", public=True)
     def conflict(req: Req) -> None:
         raise errors.Conflict("request is no longer pending")
+
+    @app.endpoint("/rule", "POST", public=True, also=(409, 422))
+    def rule(req: Req) -> None:
+        # A rule deep below the route says no, knowing nothing of HTTP.
+        raise domain.RuleBroken("day_closed", errors=[{"loc": ["body", "days", 0], "msg": "closed"}])
+
+    @app.endpoint("/stale", "POST", public=True, also=(409,))
+    def stale(req: Req) -> None:
+        raise domain.StateConflict("not_pending")
 
     @app.endpoint("/slow-down", "GET", public=True)
     def slow_down(req: Req) -> None:

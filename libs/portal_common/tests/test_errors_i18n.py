@@ -145,3 +145,15 @@ def test_negotiate_accepts_whitespace_around_parameters():
     # RFC 9110 allows optional whitespace around ';' (some HTTP clients send it).
     assert i18n.negotiate("en; q=0.1, nl; q=0.9") == "nl"
     assert i18n.negotiate("nl ;q=0.2 , en ; q=0.8") == "en"
+
+
+def test_a_domain_refusal_becomes_the_problem_of_its_kind_with_its_code():
+    from portal_common import domain
+
+    fields = [{"loc": ["body", "days", 0], "msg": "closed"}]
+    for refusal, status in ((domain.RuleBroken("day_closed", errors=fields), 422),
+                            (domain.StateConflict("not_pending"), 409), (domain.Missing("no_such_request"), 404)):
+        problem = errors.from_domain(refusal)
+        body = problem.to_dict("en")
+        assert (problem.status, body["code"], body["status"]) == (status, refusal.code, status)
+    assert errors.from_domain(domain.RuleBroken("day_closed", errors=fields)).to_dict()["errors"] == fields

@@ -71,6 +71,13 @@ def test_openapi_document_is_served(http):
     assert response.json_body["openapi"] == "3.1.0"
 
 
+def test_a_domain_refusal_leaves_the_edge_as_problem_json_with_its_code(http):
+    refused = problem_of(http.post("/rule", body="{}", headers={"Content-Type": "application/json"}), 422)
+    assert refused["code"] == "day_closed" and refused["errors"] == [{"loc": ["body", "days", 0], "msg": "closed"}]
+    stale = problem_of(http.post("/stale", body="{}", headers={"Content-Type": "application/json"}), 409)
+    assert stale["code"] == "not_pending"
+
+
 def test_public_route_needs_no_token(http, reached):
     assert http.get("/public").status_code == 200 and reached == ["public"]
 
