@@ -21,11 +21,11 @@ run: $(STAMP)
 
 ## Run every test: unit, service, cross-service, packaging and the end-to-end test of the local stack.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 ## Tests without the end-to-end and packaging runs (quick feedback while coding).
 test-fast: $(STAMP)
-	$(PY) -m pytest -n 2 -q -m "not e2e and not slow"
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not e2e and not slow"
 
 ## Benchmarks: print figures, assert nothing about time.
 bench: $(STAMP)

@@ -1,4 +1,11 @@
-"""Start the real local stack (`python -m infra.local`) as a subprocess and wait for its "ready" line."""
+"""One real local stack (`python -m infra.local`, a subprocess) for the whole end-to-end session.
+
+Starting it and seeding its demo (invoices, photos, messages, through the queues) takes a minute, so it is
+started once: every test that asks for `stack` shares it, runs on one pytest-xdist worker (the
+`xdist_group` added below, with `--dist loadgroup`) and works on data of its own (tests/e2e/helpers.py).
+Tests that move the dev clock far ahead (`moves_clock_far(n)`) run last, in the order of their `n`.
+Tests of starting and stopping a stack start their own (`StackProcess`).
+"""
 
 from __future__ import annotations
 
@@ -101,10 +108,34 @@ class StackProcess:
         self._dir.cleanup()
 
 
-@pytest.fixture(scope="module")
+STACK_GROUP = "local-stack"
+
+
+@pytest.fixture(scope="session")
 def stack():
-    """One running stack for the module, on a port it picked itself (PORT=0)."""
+    """The one running stack of the session, on a port it picked itself (PORT=0), its demo seeded."""
     process = StackProcess(0).start()
-    yield process
-    process.stop()
-    process.close()
+    try:
+        process.wait_for_demo()
+        yield process
+    finally:
+        process.stop(timeout=60)
+        process.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """The stack's tests on one worker (one stack), the ones that move its clock far ahead last."""
+    shared = [item for item in items if "stack" in getattr(item, "fixturenames", ())]
+    for item in shared:
+        item.add_marker(pytest.mark.xdist_group(STACK_GROUP))
+        if config.getvalue("loadgroup") and "@" not in item.nodeid:
+            # What pytest-xdist 3.8 means to do for `--dist loadgroup` (a group suffix on the node id, which
+            # its scheduler sends to one worker) no longer reaches pytest 9's node ids: do it here.
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(f"{item.nodeid}@{STACK_GROUP}")
+    last = sorted((item for item in shared if item.get_closest_marker("moves_clock_far")),
+                  key=lambda item: item.get_closest_marker("moves_clock_far").args[0])  # weeks ahead, then years
+    if last:
+        items[:] = [item for item in items if item not in last] + last

@@ -98,6 +98,7 @@ def test_mail_sent_through_ses_shows_up_newest_first_with_clickable_links(stack)
     assert page.index(f"{marker} #2") < page.index(f"{marker} #1")
 
 
+@pytest.mark.moves_clock_far(2)  # to 2031: after everything else
 def test_dev_clock_moves_forward_only(stack):
     url = f"{stack.base_url}/dev/clock"
     now = requests.get(url, timeout=5).json()["now"]

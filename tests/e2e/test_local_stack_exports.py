@@ -21,7 +21,6 @@ pytestmark = pytest.mark.e2e
 
 def test_a_parent_downloads_the_diary_from_the_link_in_the_email(stack):
     base = stack.base_url
-    stack.wait_for_demo()  # the demo's photos and reports
     sanne = _headers(base, "parent1@demo.ouderportaal.nl")
     today = date.fromisoformat(requests.get(f"{base}/dev/clock", timeout=10).json()["now"][:10])
     asked = requests.post(f"{base}/exports/diary", headers=sanne, timeout=10, json={

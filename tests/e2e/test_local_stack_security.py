@@ -7,95 +7,19 @@ review; docs/security.md lists what each protects.
 
 from __future__ import annotations
 
-import re
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
+
+from tests.e2e.helpers import DOMAIN, PASSWORD, Client, eventually, link_token, mails_to, new_family, new_mail
 
 pytestmark = pytest.mark.e2e
-DOMAIN = "demo.ouderportaal.nl"
-PASSWORD = "Demo-Ouderportaal-2026"
-WAIT = 60.0  # generous: events travel through SNS → SQS → the stack's pollers, on a busy machine too
 
 
-def _eventually(probe: Callable[[], Any], what: str, seconds: float = WAIT) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.2)
-
-
-class Client(requests.Session):
-    """A session from its own loopback address (127.x.y.z): the stack's throttles count per source address,
-    so one test's attempts never hold back another's."""
-
-    def __init__(self, base: str, address: str | None = None) -> None:
-        super().__init__()
-        self.base = base
-        self.address = address or f"127.0.{uuid.uuid4().int % 250 + 2}.{uuid.uuid4().int % 250 + 2}"
-        adapter = HTTPAdapter()
-        adapter.init_poolmanager(10, 10, source_address=(self.address, 0))
-        self.mount("http://", adapter)
-
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.request(method, self.base + path, timeout=15, **kwargs)
-
-    def login(self, email: str, password: str = PASSWORD) -> requests.Response:
-        return self.call("POST", "/auth/login", json={"organisation": DOMAIN, "email": email, "password": password})
-
-    def bearer(self, email: str, password: str = PASSWORD) -> dict[str, str]:
-        answer = self.login(email, password)
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
-def _mails_to(client: Client, address: str) -> list[dict[str, Any]]:
-    return [m for m in client.call("GET", "/dev/mail.json").json() if address in m["to"]]
-
-
-def _new_mail(client: Client, address: str, seen: int, subject: str) -> dict[str, Any]:
-    """The first mail to `address` after the `seen` earlier ones whose subject contains `subject`."""
-    def probe() -> dict[str, Any] | None:
-        mails = _mails_to(client, address)  # newest first
-        return next((m for m in reversed(mails[: max(0, len(mails) - seen)]) if subject in m["subject"]), None)
-    return _eventually(probe, f"a mail '{subject}' to {address}")
-
-
-def _token(mail: dict[str, Any], page: str) -> str:
-    return re.search(rf"/{page}\.html#token=([\w-]+)", mail["text"]).group(1)  # type: ignore[union-attr]
-
-
-def _new_family(client: Client, admin: dict[str, str], group_id: str = "grp-rupsen") -> dict[str, str]:
-    """A child of its own in `group_id` and a guardian who has activated their account (password PASSWORD)."""
-    today = client.call("GET", "/dev/clock").json()["now"][:10]
-    tag = uuid.uuid4().hex[:8]
-    child = client.call("POST", "/auth/admin/children", headers=admin, json={
-        "name": f"Kind {tag}", "birth_date": "2024-02-02", "group_id": group_id, "start": "2025-09-01"})
-    assert child.status_code == 201, child.text
-    email = f"ouder-{tag}@example.nl"
-    guardian = client.call("POST", "/auth/admin/guardians", headers=admin, json={
-        "name": f"Ouder {tag}", "email": email, "language": "nl", "child_ids": [child.json()["id"]]})
-    assert guardian.status_code == 201, guardian.text
-    user_id = guardian.json()["id"]
-    sent = client.call("POST", f"/auth/admin/users/{user_id}/activation", headers=admin)
-    assert sent.status_code == 202, sent.text
-    mail = _new_mail(client, email, 0, "ctiveer")
-    activated = client.call("POST", "/auth/activate", json={"token": _token(mail, "activate"), "password": PASSWORD})
-    assert activated.status_code == 200, activated.text
-    return {"child_id": child.json()["id"], "email": email, "user_id": user_id, "today": today}
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def base(stack) -> str:
-    stack.wait_for_demo()
     return str(stack.base_url)
 
 
@@ -121,26 +45,26 @@ def test_an_older_activation_link_dies_when_the_newest_one_is_used(client, admin
     for n in range(2):
         assert client.call("POST", f"/auth/admin/users/{guardian.json()['id']}/activation",
                            headers=admin).status_code == 202
-        links.append(_token(_new_mail(client, email, n, "ctiveer"), "activate"))
+        links.append(link_token(new_mail(client, email, n, "ctiveer"), "activate"))
     assert client.call("POST", "/auth/activate", json={"token": links[1], "password": "de-eigenaar-kiest"}
                        ).status_code == 200
     older = client.call("POST", "/auth/activate", json={"token": links[0], "password": "de-aanvaller-kiest"})
     assert older.status_code == 422 and older.json()["code"] == "invalid_link"
     assert client.login(email, "de-eigenaar-kiest").status_code == 200
     assert client.login(email, "de-aanvaller-kiest").status_code == 401
-    _new_mail(client, email, 2, "wachtwoord is gewijzigd")
+    new_mail(client, email, 2, "wachtwoord is gewijzigd")
 
 
 def test_an_older_reset_link_dies_when_a_newer_one_is_used_and_other_sessions_end(client, admin):
-    family = _new_family(client, admin)
+    family = new_family(client, admin)
     email = family["email"]
     other_device = client.login(email).json()["refresh_token"]
-    seen = len(_mails_to(client, email))
+    seen = len(mails_to(client, email))
     links = []
     for n in range(2):
         assert client.call("POST", "/auth/password/forgot", json={"organisation": DOMAIN, "email": email}
                            ).status_code == 202
-        links.append(_token(_new_mail(client, email, seen + n, "Nieuw wachtwoord"), "reset"))
+        links.append(link_token(new_mail(client, email, seen + n, "Nieuw wachtwoord"), "reset"))
     assert client.call("POST", "/auth/password/reset", json={"token": links[1], "password": "nieuw-en-van-mij"}
                        ).status_code == 204
     older = client.call("POST", "/auth/password/reset", json={"token": links[0], "password": "van-de-aanvaller"})
@@ -149,12 +73,12 @@ def test_an_older_reset_link_dies_when_a_newer_one_is_used_and_other_sessions_en
     assert client.login(email, "nieuw-en-van-mij").status_code == 200
     ended = client.call("POST", "/auth/refresh", json={"refresh_token": other_device})
     assert ended.status_code == 401 and ended.json()["code"] == "invalid_refresh_token"
-    _new_mail(client, email, seen + 2, "wachtwoord is gewijzigd")
+    new_mail(client, email, seen + 2, "wachtwoord is gewijzigd")
 
 
 # -- finding 2: a moved child's old group in the new group's feed ------------------------------------------
 def test_after_a_move_the_new_groups_staff_see_nothing_of_the_old_group(client, admin):
-    family = _new_family(client, admin, "grp-rupsen")
+    family = new_family(client, admin, "grp-rupsen")
     child_id, parent = family["child_id"], client.bearer(family["email"])
     consents = client.call("PUT", f"/auth/children/{child_id}/consents", headers=parent,
                            json={"photos": True, "diary": True, "outings": True})
@@ -165,7 +89,7 @@ def test_after_a_move_the_new_groups_staff_see_nothing_of_the_old_group(client, 
     def published_photo() -> str | None:
         state = _settled(client.base, staff1, _upload(client.base, staff1, [child_id, "child-yara"]))
         return state["photo_id"] if state["status"] == "published" else None
-    photo_id = _eventually(published_photo, "a Rupsen photo of the new child with Yara")
+    photo_id = eventually(published_photo, "a Rupsen photo of the new child with Yara")
     report = client.call("POST", "/timeline/diary", headers=staff1, json={
         "child_id": child_id, "date": family["today"], "text": "Een dag bij de Rupsen."})
     assert report.status_code == 201, report.text
@@ -178,7 +102,7 @@ def test_after_a_move_the_new_groups_staff_see_nothing_of_the_old_group(client, 
     def feed_of_staff3() -> dict[str, Any] | None:
         answer = client.call("GET", f"/timeline/feed?child_id={child_id}&limit=50", headers=staff3)
         return answer.json() if answer.status_code == 200 else None
-    feed = _eventually(feed_of_staff3, "the timeline learning of the move")
+    feed = eventually(feed_of_staff3, "the timeline learning of the move")
     assert {item["id"] for item in feed["items"]}.isdisjoint({photo_id, report.json()["id"]})
     assert client.call("GET", f"/timeline/photos/{photo_id}", headers=staff3).status_code == 404
     assert client.call("GET", f"/timeline/diary/{report.json()['id']}", headers=staff3).status_code == 404
@@ -201,13 +125,13 @@ def test_an_id_with_a_separator_is_refused_before_any_key_is_built(client):
 
 # -- findings 4 and 5: account recovery reveals nothing and blocks nobody ------------------------------------
 def test_forgot_password_answers_alike_and_mails_only_known_accounts_afterwards(client, admin):
-    family = _new_family(client, admin)
-    seen = len(_mails_to(client, family["email"]))
+    family = new_family(client, admin)
+    seen = len(mails_to(client, family["email"]))
     answers = [client.call("POST", "/auth/password/forgot", json={"organisation": DOMAIN, "email": email})
                for email in (family["email"], f"niemand-{uuid.uuid4().hex[:6]}@example.nl")]
     assert [a.status_code for a in answers] == [202, 202]
     assert answers[0].json() == answers[1].json()
-    _new_mail(client, family["email"], seen, "Nieuw wachtwoord")
+    new_mail(client, family["email"], seen, "Nieuw wachtwoord")
 
 
 def test_many_recovery_requests_from_one_address_do_not_block_a_valid_link_from_it(client, admin):
@@ -217,7 +141,7 @@ def test_many_recovery_requests_from_one_address_do_not_block_a_valid_link_from_
         "name": f"Ouder {tag}", "email": email, "language": "nl", "child_ids": ["child-sem"]})
     assert client.call("POST", f"/auth/admin/users/{guardian.json()['id']}/activation",
                        headers=admin).status_code == 202
-    link = _token(_new_mail(client, email, 0, "ctiveer"), "activate")
+    link = link_token(new_mail(client, email, 0, "ctiveer"), "activate")
     for n in range(12):
         assert client.call("POST", "/auth/password/forgot", json={
             "organisation": DOMAIN, "email": f"iemand-{n}@example.nl"}).status_code == 202
@@ -232,16 +156,16 @@ def test_many_recovery_requests_from_one_address_do_not_block_a_valid_link_from_
 # -- finding 7: the secret calendar feed dies with the credentials --------------------------------------------
 @pytest.mark.parametrize("how", ["reset", "change", "logout_all"])
 def test_the_calendar_feed_url_stops_working_when_the_credentials_change(client, admin, how):
-    family = _new_family(client, admin)
+    family = new_family(client, admin)
     email, parent = family["email"], client.bearer(family["email"])
-    feed_url = _eventually(lambda: (client.call("POST", "/planning/calendar-feed", headers=parent).json()
+    feed_url = eventually(lambda: (client.call("POST", "/planning/calendar-feed", headers=parent).json()
                                     .get("url")), "a calendar feed for the new guardian")
     assert requests.get(feed_url, timeout=15).status_code == 200
-    seen = len(_mails_to(client, email))
+    seen = len(mails_to(client, email))
     if how == "reset":
         assert client.call("POST", "/auth/password/forgot", json={"organisation": DOMAIN, "email": email}
                            ).status_code == 202
-        token = _token(_new_mail(client, email, seen, "Nieuw wachtwoord"), "reset")
+        token = link_token(new_mail(client, email, seen, "Nieuw wachtwoord"), "reset")
         assert client.call("POST", "/auth/password/reset", json={"token": token, "password": "een-nieuw-begin"}
                            ).status_code == 204
         seen += 1
@@ -250,6 +174,6 @@ def test_the_calendar_feed_url_stops_working_when_the_credentials_change(client,
             "current_password": PASSWORD, "new_password": "een-nieuw-begin"}).status_code == 204
     else:
         assert client.call("POST", "/auth/logout-all", headers=parent).status_code == 204
-    _eventually(lambda: requests.get(feed_url, timeout=15).status_code == 404, "the old feed URL answering 404")
-    notice = _new_mail(client, email, seen, "")
+    eventually(lambda: requests.get(feed_url, timeout=15).status_code == 404, "the old feed URL answering 404")
+    notice = new_mail(client, email, seen, "")
     assert "agenda" in notice["text"].lower() or "kalender" in notice["text"].lower(), notice["text"]

@@ -1,6 +1,6 @@
 """A photo upload on the real local stack: staff1 asks for an upload, posts a JPEG straight to the presigned
 URL (the stack's moto server), S3 notifies the timeline's uploads queue and the stack's poller runs
-`process_uploads`: blocked while Noor has no photo consent, published once parent1 has given it."""
+`process_uploads`: blocked while the child has no photo consent, published once its parent has given it."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def _jpeg() -> bytes:
 
 def _upload(base: str, staff: dict[str, str], child_ids: list[str] | None = None) -> str:
     data = _jpeg()
-    deadline = time.monotonic() + 20
-    while True:  # the timeline learns the placements from auth's events, a few seconds after start-up
+    deadline = time.monotonic() + 60
+    while True:  # the timeline learns a new child's placement from auth's events, a moment later
         started = requests.post(f"{base}/timeline/uploads", headers=staff, timeout=10, json={
             "group_id": "grp-rupsen", "child_ids": [NOOR] if child_ids is None else child_ids,
             "content_type": "image/jpeg", "size": len(data)})
@@ -59,21 +59,24 @@ def _settled(base: str, staff: dict[str, str], upload_id: str, seconds: float = 
 
 
 def test_an_upload_is_processed_from_the_bucket_notification_blocked_then_published(stack):
-    base = stack.base_url
-    staff = _headers(base, "staff1@demo.ouderportaal.nl")
-    blocked = _settled(base, staff, _upload(base, staff))
-    assert (blocked["status"], blocked["reason"], blocked["blocked_children"]) == (
-        "blocked", "no_photo_consent", [NOOR]), blocked
+    """A child of the test's own, in the Rupsen, whose parent has given no photo consent yet."""
+    from tests.e2e.helpers import Client, consent, new_family
 
-    parent = _headers(base, "parent1@demo.ouderportaal.nl")
-    consent = requests.put(f"{base}/auth/children/{NOOR}/consents", headers=parent, timeout=10,
-                           json={"photos": True, "diary": True, "outings": True})
-    assert consent.status_code in (200, 204), consent.text
-    # The consent reaches the timeline's copy through the event queue: wait for it, then upload again.
-    deadline = time.monotonic() + 15
-    while True:
-        published = _settled(base, staff, _upload(base, staff))
-        if published["status"] == "published" or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    base = stack.base_url
+    with Client(base) as client:
+        family = new_family(client, client.bearer("admin@demo.ouderportaal.nl"))
+        child = family["child_id"]
+        staff = _headers(base, "staff1@demo.ouderportaal.nl")
+        blocked = _settled(base, staff, _upload(base, staff, [child]))
+        assert (blocked["status"], blocked["reason"], blocked["blocked_children"]) == (
+            "blocked", "no_photo_consent", [child]), blocked
+
+        consent(client, client.bearer(family["email"]), child)
+        # The consent reaches the timeline's copy through the event queue: wait for it, then upload again.
+        deadline = time.monotonic() + 60
+        while True:
+            published = _settled(base, staff, _upload(base, staff, [child]))
+            if published["status"] == "published" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     assert published["status"] == "published" and published["photo_id"].startswith("pho-"), published
