@@ -132,10 +132,26 @@ def chalice_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("chalice") or "chalice")
 
 
+def package_cache(service: str) -> Path:
+    """Where chalice's dependency zips of `service` are kept between builds (and between clean checkouts on
+    one machine, as pip keeps its wheels): `OUDERPORTAAL_PACKAGE_CACHE`, else ~/.cache/ouderportaal/chalice.
+    Chalice names each zip by a hash of the requirements, so a changed requirement builds a new one."""
+    root = os.environ.get("OUDERPORTAAL_PACKAGE_CACHE") or str(Path.home() / ".cache" / "ouderportaal" / "chalice")
+    return Path(root) / service
+
+
+def _share_cache(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for zip_path in source.glob("*.zip") if source.is_dir() else ():
+        if not (target / zip_path.name).exists():
+            shutil.copy2(zip_path, target / zip_path.name)
+
+
 def chalice_package(staged: Path, out: Path, stage: str, env: dict[str, str]) -> None:
     """`chalice package`; it pip-downloads Lambda (manylinux) wheels unless its package cache has the zip."""
     shutil.rmtree(out, ignore_errors=True)
     cache = staged / ".chalice" / "deployments"
+    _share_cache(package_cache(staged.name), cache)
     before = set(cache.glob("*.zip"))
     proc = subprocess.run([chalice_executable(), "package", "--stage", stage, "--pkg-format", "cloudformation",
                            str(out)], cwd=staged, env=env, capture_output=True, text=True, check=False, timeout=900)
@@ -144,6 +160,7 @@ def chalice_package(staged: Path, out: Path, stage: str, env: dict[str, str]) ->
     if set(cache.glob("*.zip")) - before:  # a new package was built: the older ones are stale
         for old in before:
             old.unlink()
+        _share_cache(cache, package_cache(staged.name))
 
 
 def check_zip(zip_path: Path, result: ServiceResult, env: dict[str, str], template: dict[str, Any]) -> None:
