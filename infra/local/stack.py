@@ -57,6 +57,13 @@ class StackError(RuntimeError):
     """The stack could not start."""
 
 
+def _failed(what: str, exc: Exception, stopping: threading.Event) -> str:
+    """The demo's line for a seeding step that raised: the stack going away under it is no failure."""
+    if stopping.is_set():
+        return f"{what}: stopped with the stack"
+    return f"{what} FAILED: {type(exc).__name__}: {exc}"
+
+
 class LocalStack:
     def __init__(self, port: int = 8000, *, host: str = "127.0.0.1", stage: str = "local",
                  seed_demo: bool = True, access_log: bool = True, web_dir: Path = WEB_DIR,
@@ -264,14 +271,14 @@ class LocalStack:
         except Exception as exc:
             if not self._stopping.is_set():  # the stack going away under it is no failure
                 log.exception("demo billing failed")
-            lines = [f"demo billing FAILED: {type(exc).__name__}: {exc}"]
+            lines = [_failed("demo billing", exc, self._stopping)]
         try:
             photos = importlib.import_module("infra.local.demo_photos")
             lines += [str(line) for line in photos.seed_photos(wait_seconds=20, stop=self._stopping)]
         except Exception as exc:
             if not self._stopping.is_set():  # the stack going away under it is no failure
                 log.exception("demo photos failed")
-            lines.append(f"demo photos FAILED: {type(exc).__name__}: {exc}")
+            lines.append(_failed("demo photos", exc, self._stopping))
         lines += self._seed_messaging()
         self.demo_lines += lines
         for line in lines:
@@ -294,7 +301,7 @@ class LocalStack:
         except Exception as exc:
             if not self._stopping.is_set():  # the stack going away under it is no failure
                 log.exception("demo messaging failed")
-            return [f"demo messaging FAILED: {type(exc).__name__}: {exc}"]
+            return [_failed("demo messaging", exc, self._stopping)]
 
     def _start_consumers(self) -> None:
         from chalice.app import SQSEventConfig
@@ -377,29 +384,39 @@ class LocalStack:
         return found
 
     def stop(self) -> None:
-        """Stop serving, polling and scheduling, stop moto, and put the process back as it was."""
+        """Stop serving, polling and scheduling, stop moto, and put the process back as it was: within about a
+        second, also in the middle of the demo's seeding or of an event's handling.
+
+        Everything is told to stop first; then moto goes, so whatever still waits on it (a long poll, a
+        seeding step, a handler) fails at once instead of finishing; then the threads get a second in all.
+        What fails in them now is the stack's own doing, so it is not logged as an error."""
         if self._stopped:
             return
         self._stopped = True
         self._stopping.set()
-        if self._billing_thread is not None:
-            # The seeding stops between two short steps (a billing run's part, a group's photos of a day, a
-            # request): a second is plenty. A daemon thread still busy after that dies with the process.
-            self._billing_thread.join(1)
         for poller in self.pollers:
             poller.stop()
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop(timeout=0)
         if self._server is not None:
             if self._serve_thread is not None:
                 self._server.shutdown()
-                self._serve_thread.join(5)
+                self._serve_thread.join(1)
             self._server.server_close()
-        for poller in self.pollers:
-            poller.join()
-        if self._moto is not None:
-            with contextlib.suppress(Exception):
-                self._moto.stop()
+        logging.disable(logging.ERROR)
+        try:
+            if self._moto is not None:
+                with contextlib.suppress(Exception):
+                    self._moto.stop()
+            deadline = time.monotonic() + 1.0
+            threads = [*([self._billing_thread] if self._billing_thread is not None else []),
+                       *(getattr(p, "_thread", None) for p in self.pollers),
+                       getattr(self.scheduler, "_thread", None)]
+            for thread in threads:  # daemons: one still busy after the second dies with the process
+                if thread is not None:
+                    thread.join(max(0.0, deadline - time.monotonic()))
+        finally:
+            logging.disable(logging.NOTSET)
         self._restore()
 
     def _restore(self) -> None:
