@@ -129,7 +129,7 @@ def pytest_collection_modifyitems(config, items):
     shared = [item for item in items if "stack" in getattr(item, "fixturenames", ())]
     for item in shared:
         item.add_marker(pytest.mark.xdist_group(STACK_GROUP))
-        if config.getvalue("loadgroup") and "@" not in item.nodeid:
+        if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
             # What pytest-xdist 3.8 means to do for `--dist loadgroup` (a group suffix on the node id, which
             # its scheduler sends to one worker) no longer reaches pytest 9's node ids: do it here.
             from _pytest.nodeid import coerce_node_id
