@@ -107,7 +107,7 @@ def test_diary_routes_refuse_other_families_other_groups_and_other_tenants(world
         assert world.get(f"/timeline/diary/{bad}", headers=parent).status_code == 404
     assert world.get(f"/timeline/diary/{report['id']}", headers=parent).status_code == 200
     # Retention takes the diary too.
-    timeline.lib.purge.purge_child("demo", "child-noor")
+    timeline.lib.retention.purge.purge_child("demo", "child-noor")
     assert world.get(f"/timeline/diary/{report['id']}", headers=parent).status_code == 404
 
 
@@ -201,7 +201,7 @@ def test_a_report_downloads_as_one_html_page_with_its_photos_and_nothing_else(wo
     # English for an English-speaking reader's download, nobody else's family, and retention takes it.
     assert world.get(f"/timeline/diary/{report['id']}/download",
                      headers=demo_login_header(world, "parent3@demo.ouderportaal.nl")).status_code == 404
-    purge = timeline.lib.purge
+    purge = timeline.lib.retention.purge
     assert purge.verify("demo", "child-noor", [photo])  # the rendered page is still there
     purge.purge_child("demo", "child-noor")
     assert purge.verify("demo", "child-noor", [photo]) == []
@@ -210,7 +210,7 @@ def test_a_report_downloads_as_one_html_page_with_its_photos_and_nothing_else(wo
 def test_the_html_page_speaks_the_readers_language():
     from types import SimpleNamespace
 
-    from timeline_service import diary_html
+    from timeline_service.diary import html as diary_html
 
     entry = SimpleNamespace(kind="report", date="2026-11-24", text="Fijne dag",
                             rhythm=[{"kind": "sleep", "time": "12:15", "note": ""},
@@ -227,7 +227,7 @@ def test_a_purged_classmate_leaves_the_reports_that_showed_them(world, staff, pa
     noor = publish(world, staff, timeline, ["child-noor"])
     both = publish(world, staff, timeline, ["child-noor", "child-yara"])
     report = world.post("/timeline/diary", headers=staff, json={**REPORT, "photo_ids": [noor, both]}).json
-    timeline.lib.purge.purge_child("demo", "child-yara")
+    timeline.lib.retention.purge.purge_child("demo", "child-yara")
     assert world.get(f"/timeline/diary/{report['id']}", headers=parent).json["photo_ids"] == [noor]
     shown = {i["id"]: i for i in world.get("/timeline/feed", headers=parent).json["items"]}[report["id"]]
     assert [p["id"] for p in shown["photos"]] == [noor]
@@ -237,7 +237,7 @@ def test_two_staff_saving_the_same_report_at_once_do_not_overwrite_each_other(wo
                                                                                clock):
     consent(world, "parent1@demo.ouderportaal.nl", "child-noor")
     first = world.post("/timeline/diary", headers=staff, json=REPORT).json
-    diary = timeline.lib.diary
+    diary = timeline.lib.diary.store
     stale = diary.get("demo", first["id"])
     clock.advance(timedelta(seconds=30))
     world.post("/timeline/diary", headers=staff, json={**REPORT, "text": "Eerste collega."})

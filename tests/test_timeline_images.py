@@ -34,7 +34,7 @@ SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 @pytest.fixture(scope="module")
 def images():
     """timeline's image checks, imported by themselves: no app, no AWS."""
-    from timeline_service import images
+    from timeline_service.uploads import images
 
     return images
 
@@ -310,7 +310,7 @@ def test_importing_the_module_leaves_pillow_for_the_first_photo():
     tiny = encode(Image.new("RGB", (8, 8), "red"), "JPEG")
     lazy = f"""
 import sys
-import timeline_service.images as images
+import timeline_service.uploads.images as images
 assert "PIL" not in sys.modules and "pillow_heif" not in sys.modules, "the import imported Pillow"
 assert images.sniff({tiny[:16]!r}) == "jpeg"
 try:

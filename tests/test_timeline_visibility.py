@@ -212,7 +212,7 @@ def _history(timeline, days: int) -> None:
 
     from portal_common import store as keys
 
-    entry = timeline.lib.store.FeedEntryItem
+    entry = timeline.lib.feed.store.FeedEntryItem
     with entry.batch_write() as batch:
         for n in range(days):
             day = (date(2026, 11, 24) - timedelta(days=n + 1)).isoformat()
