@@ -180,8 +180,10 @@ def test_feed_and_photo_routes_refuse_other_families_and_tenants(world, staff, t
     assert world.get("/timeline/children/child-noor/photo-access", headers=twin).json["items"] == []
     assert len(world.get("/timeline/children/child-noor/photo-access", headers=parent).json["items"]) == 1
     assert world.get("/timeline/photos/a%23b", headers=parent).status_code == 404
-    assert world.get("/timeline/feed?child_id=a%23b", headers=parent).status_code == 422  # not an id
-    assert world.get("/timeline/feed", headers=staff).status_code == 422  # staff name the child
+    not_an_id = world.get("/timeline/feed?child_id=a%23b", headers=parent)
+    assert not_an_id.status_code == 422 and not_an_id.json["code"] == "validation_error"
+    unnamed = world.get("/timeline/feed", headers=staff)  # staff name the child
+    assert unnamed.status_code == 422 and unnamed.json["code"] == "child_id_required"
 
 
 # -- retention purge ---------------------------------------------------------------------------------

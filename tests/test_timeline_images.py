@@ -324,3 +324,20 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", lazy], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_api_lambdas_cold_start_imports_no_pillow_and_no_boto3():
+    """The Lambda entry (`services/timeline/app.py`) imports the whole app, every feature's routes and the upload
+    processing included: the first photo processed pays for Pillow, the first AWS call for boto3."""
+    cold = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("entry", "services/timeline/app.py")
+entry = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(entry)
+assert entry.app.event_handlers and entry.process_uploads
+heavy = sorted(m for m in ("PIL", "pillow_heif", "boto3") if m in sys.modules)
+assert not heavy, heavy
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", cold], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
