@@ -66,13 +66,14 @@ def _one(photos: int, endpoint: str) -> dict[str, float]:
     lib.store.ChildCopyItem(pk, "CHILD", child_id=CHILD, name="Bench Kind", as_of="2020").save()
     first = date(2026, 11, 24) - timedelta(days=photos // 10)
     blob = os.urandom(PHOTO_BYTES)
-    with lib.store.FeedEntryItem.batch_write() as batch:
+    with lib.feed.store.FeedEntryItem.batch_write() as batch:
         for n in range(photos):
             day = (first + timedelta(days=n // 10)).isoformat()
             photo_id = f"pho-{n:026d}"
-            s3.put_object(Bucket=lib.feed.photos_bucket(), Key=lib.feed.photo_key(TENANT, photo_id, "full"),
+            files = lib.photos.files
+            s3.put_object(Bucket=files.photos_bucket(), Key=files.photo_key(TENANT, photo_id, "full"),
                           Body=blob[n % 997:] + blob[:n % 997])  # distinct bytes, same size
-            batch.save(lib.store.FeedEntryItem(store.key(TENANT, "CHILDFEED", CHILD), f"{day}#{photo_id}",
+            batch.save(lib.feed.store.FeedEntryItem(store.key(TENANT, "CHILDFEED", CHILD), f"{day}#{photo_id}",
                                                kind="photo", item_id=photo_id, date=day, child_ids=[CHILD],
                                                group_id="grp-bench", published_at=f"{day}T10:00:00+01:00"))
     jobs = exports.lib.jobs
@@ -83,12 +84,12 @@ def _one(photos: int, endpoint: str) -> dict[str, float]:
     before = _max_rss_mb()
     cpu_before = time.process_time()
     started = time.perf_counter()
-    lib.archive.start(timeline.module.outbox, envelope)
+    lib.archive.steps.start(timeline.module.outbox, envelope, payload)
     while True:
-        job = lib.archive.job_state(TENANT, "exp-bench")
+        job = lib.archive.store.job_state(TENANT, "exp-bench")
         if job.status == "done":
             break
-        lib.archive.run_step(timeline.module.outbox, TENANT, "exp-bench", int(job.step))
+        lib.archive.steps.run_step(timeline.module.outbox, TENANT, "exp-bench", int(job.step))
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
     size = s3.head_object(Bucket=jobs.bucket(), Key="diary/bench/archive.zip")["ContentLength"]

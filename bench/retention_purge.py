@@ -20,25 +20,25 @@ CHILD, GROUP = "child-liam", "grp-bijen"
 
 
 def _seed_photos(lib) -> None:
-    """Rows and objects as `uploads.publish` writes them (the image pipeline is timeline_images' bench)."""
+    """Rows and objects as `uploads/processing.py` publishes them (the image pipeline is timeline_images' bench)."""
     from portal_common import aws, store
 
-    s, s3 = lib.store, aws.client("s3")
-    bucket = lib.feed.photos_bucket()
+    s, s3 = lib.photos.store, aws.client("s3")
+    bucket = lib.photos.files.photos_bucket()
     with s.PhotoItem.batch_write() as batch:
         for n in range(PHOTOS):
             photo_id = f"pho-bench{n:08d}"
             day = f"2026-{1 + n % 10:02d}-{1 + n % 28:02d}"
-            keys = {d: lib.feed.photo_key("demo", photo_id, d) for d in ("thumb", "medium", "full")}
+            keys = {d: lib.photos.files.photo_key("demo", photo_id, d) for d in ("thumb", "medium", "full")}
             for key in keys.values():
                 s3.put_object(Bucket=bucket, Key=key, Body=b"\xff\xd8" + b"x" * 1024)
             batch.save(s.PhotoItem(store.key("demo", "PHOTO", photo_id), "PHOTO", photo_id=photo_id,
                                    upload_id=f"upl-{n}", group_id=GROUP, location_id="loc-zonnebloem", date=day,
                                    child_ids=[CHILD], keys=keys, width=1200, height=800, uploaded_by="user-staff3",
                                    published_at=f"{day}T12:00:00+01:00"))
-            batch.save(s.FeedEntryItem(store.key("demo", "CHILDFEED", CHILD), f"{day}#{photo_id}", kind="photo",
-                                       item_id=photo_id, date=day, child_ids=[CHILD], group_id=GROUP,
-                                       published_at=f"{day}T12:00:00+01:00"))
+            batch.save(lib.feed.store.FeedEntryItem(store.key("demo", "CHILDFEED", CHILD), f"{day}#{photo_id}",
+                                                    kind="photo", item_id=photo_id, date=day, child_ids=[CHILD],
+                                                    group_id=GROUP, published_at=f"{day}T12:00:00+01:00"))
 
 
 def _seed_messages(client, login) -> None:

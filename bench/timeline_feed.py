@@ -26,11 +26,11 @@ def _seed(lib, child_id: str, photos: int) -> None:
     s.PlacementCopyItem(pk, "PLACEMENT#2020-01-01", child_id=child_id, group_id=f"grp-{child_id}",
                         location_id="loc", start="2020-01-01", as_of="2020-01-01T00:00:00+00:00").save()
     first = date(2026, 11, 24) - timedelta(days=photos // 20)
-    with s.FeedEntryItem.batch_write() as batch:
+    with lib.feed.store.FeedEntryItem.batch_write() as batch:
         for n in range(photos):
             day = (first + timedelta(days=n // 20)).isoformat()
             if n % 20 == 19:  # the day's report, with two of the day's photos (one shows a classmate)
-                batch.save(s.FeedEntryItem(
+                batch.save(lib.feed.store.FeedEntryItem(
                     store.key(TENANT, "CHILDFEED", child_id), f"{day}#diary#staff", kind="diary",
                     item_id=f"{child_id}.{day}.staff", date=day, child_ids=[child_id], group_id=f"grp-{child_id}",
                     published_at=f"{day}T16:30:00+01:00", diary_kind="report", text="Een fijne dag. " * 20,
@@ -39,7 +39,7 @@ def _seed(lib, child_id: str, photos: int) -> None:
                              "published_at": f"{day}T12:00"}]))
                 continue
             tagged = n % 4 != 0
-            batch.save(s.FeedEntryItem(
+            batch.save(lib.feed.store.FeedEntryItem(
                 store.key(TENANT, "CHILDFEED", child_id) if tagged else store.key(TENANT, "GROUPFEED",
                                                                                   f"grp-{child_id}"),
                 f"{day}#pho-{n:08d}", kind="photo", item_id=f"pho-{n:08d}", date=day,
@@ -60,11 +60,11 @@ def main() -> None:
             _seed(lib, child_id, photos)
             seeded = time.perf_counter() - started
             with count_calls() as calls:
-                page = lib.feed.page(TENANT, [child_id], None, 20)
+                page = lib.feed.service.page(TENANT, [child_id], None, 20)
             times = []
             for _ in range(5):
                 started = time.perf_counter()
-                lib.feed.page(TENANT, [child_id], page.next_position, 20)
+                lib.feed.service.page(TENANT, [child_id], page.next_position, 20)
                 times.append(time.perf_counter() - started)
             print(f"  feed page, {photos:>7,} items    DynamoDB calls {total(calls, 'dynamodb'):2d} "
                   f"{dict(calls)}  p50 {statistics.median(times) * 1000:7.1f} ms  ({len(page.entries)} items; "

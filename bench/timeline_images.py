@@ -74,7 +74,7 @@ sys.path[:0] = [{timeline!r}]
 def peak():
     return int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
 data = open({path!r}, "rb").read()
-import chalicelib.images as images
+import timeline_service.uploads.images as images
 from PIL import Image
 before = peak()
 if {process!r}:
@@ -98,12 +98,7 @@ def main() -> None:
 
     if "PORTAL_STAGE" not in os.environ:  # alone; after the other benches the environment is set already
         env.configure()
-    lib = load()["timeline"].lib
-    images = getattr(lib, "images", None)
-    if images is None:  # until app.py's processing handler imports it
-        import importlib
-
-        images = importlib.import_module("svc_timeline.chalicelib.images")
+    images = load()["timeline"].lib.uploads.images
 
     print("== timeline images ==")
     data = _photo()

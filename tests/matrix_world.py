@@ -119,7 +119,7 @@ def _photo_victims(services) -> list[Victim]:
     """A photo tagging Noor or Daan and an untagged group photo, of Rupsen and of Vlinders."""
     timeline = services["timeline"].lib
     found: dict[tuple[str, str], Victim] = {}
-    for item in timeline.store.PhotoItem.scan():  # test set-up only: the photos the demo published
+    for item in timeline.photos.store.PhotoItem.scan():  # test set-up only: the photos the demo published
         if item.photo_id is None or item.group_id not in ("grp-rupsen", "grp-vlinders"):
             continue
         tagged = sorted(item.child_ids)

@@ -112,23 +112,23 @@ def test_a_large_archive_is_built_in_resumable_steps_and_parts(world, staff, par
 
     _history(world, staff, parent, timeline)
     lib = timeline.lib
-    monkeypatch.setattr(lib.archive, "STEP_SECONDS", 0.0)  # every step writes one entry, then hands over
-    monkeypatch.setattr(lib.archive.zipstream, "PART_SIZE", 4 * 1024)
+    monkeypatch.setattr(lib.archive.steps, "STEP_SECONDS", 0.0)  # every step writes one entry, then hands over
+    monkeypatch.setattr(lib.archive.steps.zipstream, "PART_SIZE", 4 * 1024)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1)
     steps = []
-    real = lib.archive.run_step
-    monkeypatch.setattr(lib.archive, "run_step", lambda *a, **k: steps.append(a[3]) or real(*a, **k))
+    real = lib.archive.steps.run_step
+    monkeypatch.setattr(lib.archive.steps, "run_step", lambda *a, **k: steps.append(a[3]) or real(*a, **k))
     export_id = world.post("/exports/diary", headers=parent, json=PERIOD).json["id"]
     assert steps == list(range(5))  # 3 photos and 2 pages, one a step; the index closes the last
     archive = _archive(world, parent, export_id)
     assert archive.testzip() is None and len(archive.namelist()) == 6
-    s3, jobs = lib.archive.aws.client("s3"), exports.lib.jobs
+    s3, jobs = lib.archive.steps.aws.client("s3"), exports.lib.jobs
     etag = s3.head_object(Bucket=jobs.bucket(), Key=jobs.get("demo", export_id).s3_key)["ETag"]
     assert int(etag.strip('"').split("-")[1]) > 1  # uploaded as several parts, carried across steps
-    job = lib.archive.job_state("demo", export_id)
+    job = lib.archive.store.job_state("demo", export_id)
     assert job.status == "done"
     # A redelivered step changes nothing: the job has moved on.
-    assert lib.archive.run_step(timeline.module.outbox, "demo", export_id, 2) is False
+    assert lib.archive.steps.run_step(timeline.module.outbox, "demo", export_id, 2) is False
 
 
 def test_exports_refuse_other_families_bad_periods_and_other_users(world, staff, parent, tokens, timeline):
@@ -161,7 +161,7 @@ def test_exports_refuse_other_families_bad_periods_and_other_users(world, staff,
 def test_one_export_of_a_child_at_a_time_and_archives_expire_after_7_days(world, staff, parent, timeline,
                                                                          exports, clock, monkeypatch):
     _history(world, staff, parent, timeline)
-    monkeypatch.setattr(timeline.lib.archive, "start", lambda outbox, env: None)  # the timeline is busy
+    monkeypatch.setattr(timeline.lib.archive.steps, "start", lambda outbox, env, request: None)  # the timeline is busy
     waiting = world.post("/exports/diary", headers=parent, json=PERIOD)
     assert waiting.status_code == 202 and waiting.json["status"] == "queued"
     again = world.post("/exports/diary", headers=parent, json=PERIOD)

@@ -40,7 +40,7 @@ def _photo(world, services, staff_login: str, group_id: str, child_ids: list[str
     assert form.status_code == 201, form.json
     requests.post(form.json["url"], data=form.json["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
     timeline = services["timeline"].module
-    done = timeline.uploads.process_upload(timeline.outbox, "demo", form.json["upload_id"])
+    done = services["timeline"].lib.uploads.processing.process_upload(timeline.outbox, "demo", form.json["upload_id"])
     assert done.status == "published", (done.status, done.reason)
     return done.photo_id
 
@@ -77,14 +77,14 @@ def record_of(clients, services, hits, photo_ids: list[str], upload_ids: list[st
     objects = [(h.where.split()[1], h.key) for h in hits if h.where.startswith("bucket ") and str(h) in of_child]
     rows = [(h.where.split()[1], h.item["pk"], h.item["sk"]) for h in hits
             if h.where.startswith("table ") and str(h) in of_child]
-    photos_bucket, uploads_bucket = timeline.feed.photos_bucket(), timeline.uploads.bucket("uploads")
+    photos_bucket, uploads_bucket = timeline.photos.files.photos_bucket(), timeline.uploads.store.bucket("uploads")
     table = timeline.store.TimelineItem.Meta.table_name
     for photo_id in photo_ids:
         found = s3.list_objects_v2(Bucket=photos_bucket, Prefix=f"demo/{photo_id}/").get("Contents", [])
         assert len(found) == 3, found  # thumb, medium, full
         objects += [(photos_bucket, o["Key"]) for o in found]
         rows.append((table, f"demo#PHOTO#{photo_id}", "PHOTO"))
-        upload_ids = [*upload_ids, timeline.feed.get_photo("demo", photo_id).upload_id]
+        upload_ids = [*upload_ids, timeline.photos.store.get_photo("demo", photo_id).upload_id]
     for upload_id in upload_ids:
         objects += [(uploads_bucket, o["Key"]) for o in s3.list_objects_v2(
             Bucket=uploads_bucket, Prefix=f"demo/{upload_id}").get("Contents", [])]

@@ -53,13 +53,13 @@ def test_consent_at_the_moment_of_the_export_decides_what_goes_in(world, staff, 
     assert b"Diary of Noor de Vries" in index  # the language of the request
     # The same request again (a redelivery): no second job, no second upload.
     handle(envelope)
-    job = timeline.lib.archive.job_state("demo", export_id)
+    job = timeline.lib.archive.store.job_state("demo", export_id)
     assert job.status == "done" and job.step == 1
     # A stale continuation of a finished job does nothing.
     step = timeline.module.app.event_handlers["timeline.archive.continue"]
     step(events.make_event(portal_common.contracts.timeline.ArchiveContinue(export_id=export_id, step=0), tenant="demo",
                            source="timeline"))
-    assert timeline.lib.archive.job_state("demo", export_id).step == 1
+    assert timeline.lib.archive.store.job_state("demo", export_id).step == 1
 
 
 def test_without_diary_consent_only_photos_go_in_and_the_purge_takes_the_archive_state(
@@ -71,13 +71,13 @@ def test_without_diary_consent_only_photos_go_in_and_the_purge_takes_the_archive
     assert world.put("/auth/children/child-noor/consents", headers=demo_login_header(
         world, "parent2@demo.ouderportaal.nl"), json=mark).status_code == 200
     export_id = "exp-" + "1" * 26
-    monkeypatch.setattr(timeline.lib.archive, "STEP_SECONDS", 0.0)
-    monkeypatch.setattr(timeline.lib.archive, "run_step", lambda *a, **k: False)  # stop after the start
+    monkeypatch.setattr(timeline.lib.archive.steps, "STEP_SECONDS", 0.0)
+    monkeypatch.setattr(timeline.lib.archive.steps, "run_step", lambda *a, **k: False)  # stop after the start
     timeline.module.app.event_handlers["exports.diary.requested"](_request(export_id, exports))
-    purge = timeline.lib.purge
+    purge = timeline.lib.retention.purge
     assert [x for x in purge.verify("demo", "child-noor", []) if "archives" in x]  # state waits in tmp/
     monkeypatch.undo()
-    timeline.lib.archive.run_step(timeline.module.outbox, "demo", export_id, 0)
+    timeline.lib.archive.steps.run_step(timeline.module.outbox, "demo", export_id, 0)
     names = _names(exports, export_id)
     assert not [n for n in names if n.startswith("dagboek/")] and len([n for n in names if n.endswith(".jpg")]) == 3
     purge.purge_child("demo", "child-noor")

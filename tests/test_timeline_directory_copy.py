@@ -46,9 +46,9 @@ def test_an_older_consent_event_never_overwrites_a_newer_one(world, parent, copy
     [latest] = bus.of_type("auth.consents.changed")
     older = {**latest.payload, "photos": True,
              "changed_at": (datetime.fromisoformat(latest.payload["changed_at"]) - timedelta(minutes=5)).isoformat()}
-    copy.on_consents_changed(Envelope(event_id="01OLDER", type="auth.consents.changed", version=1, tenant="demo",
-                                      occurred_at=latest.occurred_at - timedelta(minutes=5), source="auth",
-                                      payload=older))
+    handle = copy.HANDLERS["auth.consents.changed"]
+    handle(Envelope(event_id="01OLDER", type="auth.consents.changed", version=1, tenant="demo",
+                    occurred_at=latest.occurred_at - timedelta(minutes=5), source="auth", payload=older))
     assert copy.consents("demo", "child-noor").photos is False  # the withdrawal stands
 
 

@@ -39,7 +39,7 @@ def publish(world, staff, timeline, child_ids, day=None, group="grp-rupsen"):
         body["date"] = day
     form = world.post("/timeline/uploads", headers=staff, json=body).json
     requests.post(form["url"], data=form["fields"], files={"file": ("p.jpg", jpeg_with_gps())}, timeout=10)
-    done = timeline.module.uploads.process_upload(timeline.module.outbox, "demo", form["upload_id"])
+    done = timeline.lib.uploads.processing.process_upload(timeline.module.outbox, "demo", form["upload_id"])
     assert done.status == "published", (done.status, done.reason)
     return done.photo_id
 
@@ -180,8 +180,10 @@ def test_feed_and_photo_routes_refuse_other_families_and_tenants(world, staff, t
     assert world.get("/timeline/children/child-noor/photo-access", headers=twin).json["items"] == []
     assert len(world.get("/timeline/children/child-noor/photo-access", headers=parent).json["items"]) == 1
     assert world.get("/timeline/photos/a%23b", headers=parent).status_code == 404
-    assert world.get("/timeline/feed?child_id=a%23b", headers=parent).status_code == 422  # not an id
-    assert world.get("/timeline/feed", headers=staff).status_code == 422  # staff name the child
+    not_an_id = world.get("/timeline/feed?child_id=a%23b", headers=parent)
+    assert not_an_id.status_code == 422 and not_an_id.json["code"] == "validation_error"
+    unnamed = world.get("/timeline/feed", headers=staff)  # staff name the child
+    assert unnamed.status_code == 422 and unnamed.json["code"] == "child_id_required"
 
 
 # -- retention purge ---------------------------------------------------------------------------------
@@ -213,8 +215,8 @@ def _held(timeline, child_id, tenant="demo"):
 
 
 def _objects(timeline, prefix):
-    s3 = timeline.module.uploads.aws.client("s3")
-    return [o["Key"] for o in s3.list_objects_v2(Bucket=timeline.lib.feed.photos_bucket(),
+    s3 = timeline.lib.uploads.processing.aws.client("s3")
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=timeline.lib.photos.files.photos_bucket(),
                                                  Prefix=prefix).get("Contents", [])]
 
 
@@ -251,7 +253,7 @@ def test_retention_deletes_the_childs_photos_everywhere_and_keeps_the_rest(world
     assert world.get(f"/timeline/diary/{noor_report['id']}/download", headers=parent).status_code == 200
     _archive_for_noor(services, timeline, "exp-" + "2" * 26)
     store = timeline.lib.store
-    assert timeline.lib.archive.job_state("demo", "exp-" + "2" * 26) is not None
+    assert timeline.lib.archive.store.job_state("demo", "exp-" + "2" * 26) is not None
 
     handle = timeline.module.app.event_handlers["auth.child.retention_due"]
     due = _due(services, "child-noor", guardian_ids=["user-parent1", "user-parent2"])
@@ -266,14 +268,14 @@ def test_retention_deletes_the_childs_photos_everywhere_and_keeps_the_rest(world
     assert deleted["downloads"] >= 1 and deleted["access_log"] == 4  # two views, the report's two photos downloaded
     # Checked directly: nothing under Noor's keys, no photo row, no file, no job, no name of a leaving guardian.
     assert _held(timeline, "child-noor") == []
-    assert timeline.lib.feed.get_photos("demo", [noor, both]) == {}
+    assert timeline.lib.photos.store.get_photos("demo", [noor, both]) == {}
     for prefix in (f"demo/{noor}/", f"demo/{both}/", "tmp/demo/diary/child-noor/", "tmp/demo/archives/child-noor/"):
         assert _objects(timeline, prefix) == [], prefix
-    assert timeline.lib.archive.job_state("demo", "exp-" + "2" * 26) is None
+    assert timeline.lib.archive.store.job_state("demo", "exp-" + "2" * 26) is None
     names = {r.user_id for r in store.UserNameCopyItem.batch_get(
         [(f"demo#USER#{u}", "USER") for u in ("user-parent1", "user-parent2", "user-parent4", "user-staff1")])}
     assert names == {"user-parent4", "user-staff1"}
-    assert timeline.lib.purge.verify("demo", "child-noor", [noor, both], ["user-parent1"]) == []
+    assert timeline.lib.retention.purge.verify("demo", "child-noor", [noor, both], ["user-parent1"]) == []
     # Yara's family keeps theirs: her photo, the group's, her report (without the shared photo), her log.
     assert feed_ids(world, fatima) == [group, yara, yara_report["id"]]
     assert world.get(f"/timeline/diary/{yara_report['id']}", headers=fatima).json["photo_ids"] == [yara]
@@ -300,13 +302,14 @@ def test_a_photo_left_behind_is_found_without_its_id_and_the_next_request_takes_
     consent(world, "parent4@demo.ouderportaal.nl", "child-yara")
     publish(world, staff, timeline, ["child-noor"])
     both = publish(world, staff, timeline, ["child-noor", "child-yara"])
-    purge, s3 = timeline.lib.purge, timeline.module.uploads.aws.client("s3")
-    row = timeline.lib.feed.get_photo("demo", both)
+    purge, s3 = timeline.lib.retention.purge, timeline.lib.uploads.processing.aws.client("s3")
+    row = timeline.lib.photos.store.get_photo("demo", both)
     check = purge.verify
 
     def planted_then_checked(*args, **kwargs):
         row.save()
-        s3.put_object(Bucket=timeline.lib.feed.photos_bucket(), Key=f"demo/{both}/full.jpg", Body=b"left behind")
+        s3.put_object(Bucket=timeline.lib.photos.files.photos_bucket(), Key=f"demo/{both}/full.jpg",
+                      Body=b"left behind")
         return check(*args, **kwargs)
 
     monkeypatch.setattr(purge, "verify", planted_then_checked)

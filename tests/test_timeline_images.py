@@ -34,7 +34,7 @@ SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 @pytest.fixture(scope="module")
 def images():
     """timeline's image checks, imported by themselves: no app, no AWS."""
-    from timeline_service import images
+    from timeline_service.uploads import images
 
     return images
 
@@ -310,7 +310,7 @@ def test_importing_the_module_leaves_pillow_for_the_first_photo():
     tiny = encode(Image.new("RGB", (8, 8), "red"), "JPEG")
     lazy = f"""
 import sys
-import timeline_service.images as images
+import timeline_service.uploads.images as images
 assert "PIL" not in sys.modules and "pillow_heif" not in sys.modules, "the import imported Pillow"
 assert images.sniff({tiny[:16]!r}) == "jpeg"
 try:
@@ -323,4 +323,21 @@ assert "PIL" in sys.modules
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", lazy], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_api_lambdas_cold_start_imports_no_pillow_and_no_boto3():
+    """The Lambda entry (`services/timeline/app.py`) imports the whole app, every feature's routes and the upload
+    processing included: the first photo processed pays for Pillow, the first AWS call for boto3."""
+    cold = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("entry", "services/timeline/app.py")
+entry = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(entry)
+assert entry.app.event_handlers and entry.process_uploads
+heavy = sorted(m for m in ("PIL", "pillow_heif", "boto3") if m in sys.modules)
+assert not heavy, heavy
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", cold], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

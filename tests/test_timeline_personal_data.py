@@ -79,7 +79,7 @@ def test_a_guardian_finds_their_childrens_photos_diary_and_access_log(world, tim
              both: f"files/photos/noor-de-vries/2026-11-24_09-05-00_{both}.jpg"}
     assert set(part) == {"photos.json", "diary.json", "photo_access_log.json", "children.json", *files.values()}
     # The full-size photos, copied as they are in the photos bucket.
-    s3, photos_bucket = timeline.module.uploads.aws.client("s3"), timeline.lib.feed.photos_bucket()
+    s3, photos_bucket = timeline.lib.uploads.processing.aws.client("s3"), timeline.lib.photos.files.photos_bucket()
     for photo_id, path in files.items():
         assert part[path] == s3.get_object(Bucket=photos_bucket, Key=f"demo/{photo_id}/full.jpg")["Body"].read()
     photos = _by_child(part, "photos")
@@ -164,8 +164,8 @@ def test_names_are_kept_from_auths_user_events_newest_first(world, timeline, ser
 
 def test_a_photo_whose_file_is_already_gone_is_left_out_rather_than_failing_the_part(world, timeline, services,
                                                                                       history):
-    s3 = timeline.module.uploads.aws.client("s3")
-    s3.delete_object(Bucket=timeline.lib.feed.photos_bucket(), Key=f"demo/{history['both']}/full.jpg")
+    s3 = timeline.lib.uploads.processing.aws.client("s3")
+    s3.delete_object(Bucket=timeline.lib.photos.files.photos_bucket(), Key=f"demo/{history['both']}/full.jpg")
     export_id = "exp-" + "6" * 26
     timeline.module.app.event_handlers["exports.personal_data.requested"](
         _request(services, export_id, ["child-noor"]))

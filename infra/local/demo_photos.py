@@ -57,8 +57,8 @@ def _rhythm(n: int) -> list[dict[str, str]]:
 
 def _write_reports(tenant: str, group: str, day: date, n: int, members: list[str],
                    photos: dict[str, list]) -> int:
-    from timeline_service import diary
     from timeline_service.app import outbox
+    from timeline_service.diary import service as diary
 
     names = {c.id: c.name.split()[0] for family in d.FAMILIES for c in family.children}
     written = 0
@@ -86,9 +86,11 @@ def _open_days(today: date, days: int) -> list[date]:
 def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event | None = None) -> list[str]:
     """Consents for the demo children, then two photos per group and open day: one tagged, one of the group."""
     from auth_service.app import directory
-    from timeline_service import diary, feed, uploads
     from timeline_service import directory_copy as copy
     from timeline_service.app import outbox
+    from timeline_service.diary import service as diary
+    from timeline_service.photos import store as photos
+    from timeline_service.uploads import processing, service, store
 
     tenant, today = d.TENANT, clock.today()
     children = {c.id: (c.group_id, f"user-parent{family.parents[0][0]}") for family in d.FAMILIES
@@ -102,7 +104,7 @@ def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event
         if time.monotonic() > deadline or (stop is not None and stop.is_set()):
             return ["demo photos: skipped, the timeline has not received the consents and placements yet"]
         time.sleep(0.1)
-    s3 = uploads.aws.client("s3")
+    s3 = processing.aws.client("s3")
     outcomes: dict[str, int] = {}
     reports = 0
     for n, day in enumerate(_open_days(today, days)):
@@ -114,17 +116,17 @@ def seed_photos(days: int = 10, wait_seconds: float = 0.0, stop: threading.Event
             photos_of: dict[str, list] = {}
             for m, tags in enumerate((tagged, [])):
                 data = _picture(group, day, n * 2 + m)
-                item, _url, _fields = uploads.request_upload(
+                item, _url, _fields = service.request_upload(
                     tenant, f"user-staff{list(COLOURS).index(group) + 1}", group_id=group,
                     location_id=d.LOCATION_ID, day=day, child_ids=sorted(set(tags)), content_type="image/jpeg",
                     size=len(data))
-                s3.put_object(Bucket=uploads.bucket(uploads.UPLOADS), Key=item.s3_key, Body=data,
-                              ContentType="image/jpeg", ServerSideEncryption=uploads.SSE)
-                done = uploads.process_upload(outbox, tenant, item.upload_id)
+                s3.put_object(Bucket=store.bucket(store.UPLOADS), Key=item.s3_key, Body=data,
+                              ContentType="image/jpeg", ServerSideEncryption=store.SSE)
+                done = processing.process_upload(outbox, tenant, item.upload_id)
                 status = done.status if done else "missing"
                 outcomes[status] = outcomes.get(status, 0) + 1
                 if status == "published":
-                    photo = feed.get_photo(tenant, done.photo_id)
+                    photo = photos.get_photo(tenant, done.photo_id)
                     for child_id in photo.child_ids:
                         photos_of.setdefault(child_id, []).append(photo)
             reports += _write_reports(tenant, group, day, n, members, photos_of)

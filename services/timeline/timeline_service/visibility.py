@@ -15,6 +15,10 @@ guardian and an untagged group photo, the placements of the guardian's children 
    - staff: items of their own groups (the group the item was made in);
    - a manager: items of groups at their locations (the location stored with the item);
    - an admin: every item of the tenant (items are read by tenant-prefixed keys only).
+3. Of an item the caller sees, a parent is shown only their own children's ids (`shown_children`).
+
+`photos_from` itself is set here too (`photos_from_after`, when a consent change is kept), so the consent
+rule is read and written in one place. Unit tests: `tests/test_timeline_visibility_rules.py`.
 """
 
 from __future__ import annotations
@@ -49,6 +53,16 @@ def photo_consent(child_ids: Iterable[str], published_at: str, consents: Mapping
     return True
 
 
+def photos_from_after(previous: Any | None, photos: bool, moment: str) -> str | None:
+    """`photos_from` of a child's consent once a change made at `moment` is kept (`previous`: the consent as
+    kept until now, None when there was none): photo consent given again after a withdrawal starts afresh at
+    `moment`, so a photo published before it stays hidden; otherwise `photos_from` stays what it was. An
+    older change (`moment` before the kept one) restarts nothing: it is not kept at all."""
+    if previous is not None and not previous.photos and photos and previous.as_of <= moment:
+        return moment
+    return previous.photos_from if previous is not None else None
+
+
 def diary_consent(child_id: str, consents: Mapping[str, Any]) -> bool:
     found = consents.get(child_id)
     return bool(found and found.diary)
@@ -63,6 +77,11 @@ def consent_holds(item: Item, consents: Mapping[str, Any]) -> bool:
 def placed(placement: Any, group_id: str, day: str) -> bool:
     return bool(placement.group_id == group_id and placement.start <= day
                 and (placement.end is None or day <= placement.end))
+
+
+def placed_on(placements: Iterable[Any], day: str) -> list[Any]:
+    """The placements that cover `day` (YYYY-MM-DD): the child's groups that day (two on the day of a move)."""
+    return [p for p in placements if p.start <= day and (p.end is None or day <= p.end)]
 
 
 def via_child(principal: Principal, item: Item, placements: Iterable[Any] = ()) -> str | None:
@@ -91,6 +110,14 @@ def related(principal: Principal, item: Item, placements: Iterable[Any] = ()) ->
 def may_see(principal: Principal, item: Item, consents: Mapping[str, Any], placements: Iterable[Any] = ()) -> bool:
     """The rule: consent holds and the caller is related to the item."""
     return consent_holds(item, consents) and related(principal, item, placements)
+
+
+def shown_children(principal: Principal, child_ids: Iterable[str]) -> list[str]:
+    """The tagged children a caller is shown of an item they see: a parent only their own (never another
+    family's child id); staff, managers and admins all."""
+    if principal.role is Role.PARENT:
+        return [c for c in child_ids if c in principal.children]
+    return list(child_ids)
 
 
 def guardian_of(tenant: str, child_id: str, user_id: str = "") -> Principal:

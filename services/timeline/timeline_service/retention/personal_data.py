@@ -21,7 +21,8 @@ The request's children were checked against the user's token by the exports serv
 adds a child that is not in `child_ids` (it keeps no record of families to check the link itself). A
 child it holds nothing of is left out.
 
-The names come from `auth.user.changed` (`on_user_changed`): name and role only, nothing else of the account.
+The names come from `auth.user.changed` (`directory_copy.on_user_changed`): name and role only, nothing else of
+the account.
 """
 
 from __future__ import annotations
@@ -33,26 +34,19 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from portal_common import clock, files, store
-from portal_common.events import Envelope
 from portal_common.retention import Part
-from timeline_service import directory_copy, feed, visibility
-from timeline_service.store import DiaryItem, FeedEntryItem, PhotoAccessItem, PhotoItem, UserNameCopyItem
+from timeline_service import directory_copy, visibility
+from timeline_service.diary.store import DiaryItem, diary_pk
+from timeline_service.feed.store import FeedEntryItem, child_pk
+from timeline_service.photos import files as photo_files
+from timeline_service.photos.store import PhotoAccessItem, PhotoItem, get_photos
+from timeline_service.store import UserNameCopyItem
 
 log = logging.getLogger("timeline.personal_data")
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 # -- names --------------------------------------------------------------------------------------
-def on_user_changed(env: Envelope) -> None:
-    p = env.payload
-    store.save_unless_older(UserNameCopyItem(store.key(env.tenant, "USER", p["user_id"]), "USER",
-                                             user_id=p["user_id"], name=p["name"], role=p["role"],
-                                             as_of=env.occurred_at.isoformat()))
-
-
-HANDLERS = {"auth.user.changed": on_user_changed}
-
-
 class Names:
     """People's and groups' names for one export, each looked up once."""
 
@@ -112,9 +106,9 @@ class _Child:
         self.tenant, self.child_id = tenant, child_id
         copy = directory_copy.child(tenant, child_id)
         self.name = copy.name if copy else None
-        self.feed = [e for e in FeedEntryItem.query(store.key(tenant, "CHILDFEED", child_id)) if e.kind == "photo"]
+        self.feed = [e for e in FeedEntryItem.query(child_pk(tenant, child_id)) if e.kind == "photo"]
         self.photo_days = {e.item_id: e.date for e in self.feed}
-        self.diary = list(DiaryItem.query(store.key(tenant, "DIARY", child_id)))
+        self.diary = list(DiaryItem.query(diary_pk(tenant, child_id)))
         self.log = list(PhotoAccessItem.query(store.key(tenant, "PHOTOLOG", child_id)))
         self.placements = directory_copy.placements(tenant, child_id)
         self.consents = directory_copy.consents(tenant, child_id)
@@ -126,9 +120,9 @@ class _Child:
 
 def _photos(part: Part, child: _Child, slug: str, names: Names, out: list[dict[str, Any]]) -> dict[str, str]:
     """Copy the child's shown photos into the part and describe them; photo id -> its file in the export."""
-    consents = feed.consents_of(child.tenant, {c for e in child.feed for c in e.child_ids})
+    consents = directory_copy.consents_of(child.tenant, {c for e in child.feed for c in e.child_ids})
     shown = [e.item_id for e in child.feed if visibility.photo_consent(e.child_ids, e.published_at, consents)]
-    rows: list[PhotoItem] = sorted(feed.get_photos(child.tenant, shown).values(),
+    rows: list[PhotoItem] = sorted(get_photos(child.tenant, shown).values(),
                                    key=lambda p: (p.date, p.published_at, p.photo_id))
     names.load_people({p.uploaded_by for p in rows})
     paths: dict[str, str] = {}
@@ -137,7 +131,7 @@ def _photos(part: Part, child: _Child, slug: str, names: Names, out: list[dict[s
         at = clock.local(datetime.fromisoformat(photo.published_at))
         path = f"files/photos/{slug}/{photo.date}_{at:%H-%M-%S}_{photo.photo_id}.jpg"
         try:
-            part.copy(feed.photos_bucket(), photo.keys["full"], path)
+            part.copy(photo_files.photos_bucket(), photo.keys["full"], path)
         except ClientError as exc:  # its file went (a purge under way): the photo is not there to give
             if exc.response.get("Error", {}).get("Code") not in MISSING:
                 raise

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,27 +46,23 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from portal_common import aws, store
-from portal_common.events import Envelope
 from portal_common.retention import PurgeRequest, PurgeResult
-from timeline_service import archive, feed, uploads
-from timeline_service.store import (
-    ArchiveJobItem,
-    ArchiveRefItem,
-    DiaryItem,
-    FeedEntryItem,
-    PhotoAccessItem,
-    PhotoItem,
-    PurgeMarkItem,
-    TimelineItem,
-    UploadItem,
-    UserNameCopyItem,
-)
+from timeline_service import directory_copy
+from timeline_service.archive import store as archive_store
+from timeline_service.archive.store import ARCHIVE_REF, ArchiveJobItem
+from timeline_service.diary.store import DiaryItem
+from timeline_service.feed.store import FeedEntryItem
+from timeline_service.photos import files
+from timeline_service.photos.store import PhotoAccessItem, PhotoItem
+from timeline_service.retention.store import PurgeMarkItem, marks_pk
+from timeline_service.store import TimelineItem
+from timeline_service.uploads import store as upload_store
+from timeline_service.uploads.store import UploadItem
 
 log = logging.getLogger("timeline.purge")
 LISTERS = 8  # photo prefixes listed at once (one listing per photo)
 REPORTED = ("photos", "photo_files", "classmates_feed_entries", "classmates_diary_photo_refs", "feed_entries", "diary",
             "access_log", "copies", "archive_refs", "archive_jobs", "downloads", "name_copies", "raw_uploads")
-ARCHIVE_REF = "ARCHIVE#"
 
 
 @dataclass
@@ -103,18 +99,14 @@ def _partitions(tenant: str, child_id: str) -> list[tuple[str, Any, str]]:
             ("copies", TimelineItem, store.key(tenant, "CHILD", child_id))]
 
 
-def _marks_pk(tenant: str, child_id: str) -> str:
-    return store.key(tenant, "PURGE", child_id)
-
-
 def _photo_prefix(tenant: str, photo_id: str) -> str:
-    return feed.photo_key(tenant, photo_id, "").rsplit("/", 1)[0] + "/"
+    return files.photo_key(tenant, photo_id, "").rsplit("/", 1)[0] + "/"
 
 
 def _listed(prefix: str, bucket: str | None = None) -> list[str]:
     s3, found, token = aws.client("s3"), [], None
     while True:
-        page = s3.list_objects_v2(Bucket=bucket or feed.photos_bucket(), Prefix=prefix,
+        page = s3.list_objects_v2(Bucket=bucket or files.photos_bucket(), Prefix=prefix,
                                   **({"ContinuationToken": token} if token else {}))
         found += [o["Key"] for o in page.get("Contents", [])]
         token = page.get("NextContinuationToken")
@@ -129,7 +121,7 @@ def find(tenant: str, child_id: str, photo_ids: Iterable[str] = ()) -> Held:
         found = model.query(pk, consistent_read=True)
         rows += [("archive_refs" if kind == "copies" and r.sk.startswith(ARCHIVE_REF) else kind, r) for r in found]
     traces = {p: Trace(p) for p in photo_ids}
-    for mark in PurgeMarkItem.query(_marks_pk(tenant, child_id), consistent_read=True):
+    for mark in PurgeMarkItem.query(marks_pk(tenant, child_id), consistent_read=True):
         traces.setdefault(mark.photo_id, Trace(mark.photo_id)).learn(mark.date, mark.child_ids)
     for kind, row in rows:
         if kind == "feed_entries" and row.kind == "photo":
@@ -145,23 +137,23 @@ def find(tenant: str, child_id: str, photo_ids: Iterable[str] = ()) -> Held:
             del photos[photo_id], traces[photo_id]
     with ThreadPoolExecutor(max_workers=LISTERS, thread_name_prefix="purge-list") as pool:
         listed = pool.map(lambda p: (p, _listed(_photo_prefix(tenant, p))), sorted(traces))
-        files = {photo_id: found for photo_id, found in listed if found}
-    downloads = _listed(feed.download_key(tenant, child_id, "").rsplit("/", 1)[0] + "/")
-    state = _listed(archive.state_prefix(tenant, child_id))
+        objects = {photo_id: found for photo_id, found in listed if found}
+    downloads = _listed(files.download_key(tenant, child_id, "").rsplit("/", 1)[0] + "/")
+    state = _listed(archive_store.state_prefix(tenant, child_id))
     exports = {r.sk.removeprefix(ARCHIVE_REF) for kind, r in rows if kind == "archive_refs"}
-    exports |= {key.removeprefix(archive.state_prefix(tenant, child_id)).split("/", 1)[0] for key in state}
+    exports |= {key.removeprefix(archive_store.state_prefix(tenant, child_id)).split("/", 1)[0] for key in state}
     raw, waiting = _waiting_uploads(tenant, child_id)
-    return Held(rows, traces, photos, files, _archive_jobs(tenant, child_id, exports), downloads + state, raw,
+    return Held(rows, traces, photos, objects, archive_store.jobs(tenant, child_id, exports), downloads + state, raw,
                 waiting)
 
 
 def _waiting_uploads(tenant: str, child_id: str) -> tuple[list[str], list[UploadItem]]:
     """The raw files waiting in the uploads bucket that tag the child or whose row is gone, and the child's rows."""
-    waiting = {key.split("/", 1)[1]: key for key in _listed(f"{tenant}/", uploads.bucket(uploads.UPLOADS))}
-    keys = [uploads.upload_key(tenant, u) for u in sorted(waiting) if u.startswith("upl-") and "/" not in u]
+    waiting = {key.split("/", 1)[1]: key for key in _listed(f"{tenant}/", upload_store.bucket(upload_store.UPLOADS))}
+    keys = [upload_store.upload_key(tenant, u) for u in sorted(waiting) if u.startswith("upl-") and "/" not in u]
     rows = {r.upload_id: r for r in UploadItem.batch_get(keys, consistent_read=True)} if keys else {}
-    files = [key for u, key in sorted(waiting.items()) if u not in rows or child_id in rows[u].child_ids]
-    return files, [r for r in rows.values() if child_id in r.child_ids]
+    raw = [key for u, key in sorted(waiting.items()) if u not in rows or child_id in rows[u].child_ids]
+    return raw, [r for r in rows.values() if child_id in r.child_ids]
 
 
 def _photos_named(kind: str, row: Any) -> list[str]:
@@ -169,12 +161,6 @@ def _photos_named(kind: str, row: Any) -> list[str]:
     if kind == "diary":
         return list(row.photo_ids or [])
     return [row.photo_id] if kind == "access_log" else []
-
-
-def _archive_jobs(tenant: str, child_id: str, export_ids: set[str]) -> list[ArchiveJobItem]:
-    keys = [(store.key(tenant, "ARCHIVE", e), "ARCHIVE") for e in sorted(export_ids) if store.SEPARATOR not in e]
-    jobs = ArchiveJobItem.batch_get(keys, consistent_read=True) if keys else []
-    return [job for job in jobs if job.child_id == child_id]
 
 
 def _classmates(traces: Iterable[Trace], child_id: str) -> dict[tuple[str, str], set[str]]:
@@ -209,11 +195,6 @@ def _in_classmate_diaries(tenant: str, shared: dict[tuple[str, str], set[str]]) 
     return found
 
 
-def _name_copies(tenant: str, user_ids: Iterable[str]) -> list[UserNameCopyItem]:
-    keys = [(store.key(tenant, "USER", u), "USER") for u in sorted(set(user_ids)) if store.SEPARATOR not in u]
-    return list(UserNameCopyItem.batch_get(keys, consistent_read=True)) if keys else []
-
-
 def _set_photos(row: Any, kept: list[Any]) -> int:
     """A classmate's report (or its feed entry) without the purged photos; 0 when the row went meanwhile
     (an update must not bring it back as a stub)."""
@@ -232,7 +213,7 @@ def _delete_objects(keys: list[str], bucket: str | None = None) -> int:
     """Delete objects of the photos bucket (or `bucket`), 1,000 a request; how many went."""
     s3, failed = aws.client("s3"), 0
     for start in range(0, len(keys), 1000):
-        answer = s3.delete_objects(Bucket=bucket or feed.photos_bucket(), Delete={
+        answer = s3.delete_objects(Bucket=bucket or files.photos_bucket(), Delete={
             "Objects": [{"Key": k} for k in keys[start:start + 1000]], "Quiet": True})
         failed += len(answer.get("Errors", []))  # the check finds them, and the exports service asks again
     if failed:
@@ -250,7 +231,7 @@ def _record(tenant: str, child_id: str, traces: Iterable[Trace]) -> None:
     """The purge record: written before anything is deleted, so the photos stay findable until the check is clean."""
     with PurgeMarkItem.batch_write() as batch:
         for t in traces:
-            batch.save(PurgeMarkItem(_marks_pk(tenant, child_id), t.photo_id, photo_id=t.photo_id, date=t.date,
+            batch.save(PurgeMarkItem(marks_pk(tenant, child_id), t.photo_id, photo_id=t.photo_id, date=t.date,
                                      child_ids=t.child_ids))
 
 
@@ -267,10 +248,10 @@ def purge(request: PurgeRequest) -> PurgeResult:
     deleted["classmates_feed_entries"] = len(classmates_feed)
     for row, kept in _in_classmate_diaries(tenant, shared):
         deleted["classmates_diary_photo_refs"] += _set_photos(row, kept)
-    upload_keys = [uploads.upload_key(tenant, p.upload_id) for p in held.photos.values() if p.upload_id]
+    upload_keys = [upload_store.upload_key(tenant, p.upload_id) for p in held.photos.values() if p.upload_id]
     upload_rows = list(UploadItem.batch_get(upload_keys, consistent_read=True)) if upload_keys else []
     _delete_rows(upload_rows)  # before the photos that name them: a repeated purge still finds them
-    deleted["raw_uploads"] = _delete_objects(held.raw_uploads, uploads.bucket(uploads.UPLOADS))
+    deleted["raw_uploads"] = _delete_objects(held.raw_uploads, upload_store.bucket(upload_store.UPLOADS))
     _delete_rows(held.waiting)
     deleted["uploads"] = len(upload_rows) + len(held.waiting)
     _delete_rows(held.photos.values())
@@ -280,7 +261,7 @@ def purge(request: PurgeRequest) -> PurgeResult:
     _delete_rows(row for _, row in held.rows)
     deleted.update(Counter(kind for kind, _ in held.rows))
     deleted["downloads"] = _delete_objects(held.downloads)
-    names = _name_copies(tenant, request.guardian_ids)
+    names = directory_copy.user_names(tenant, request.guardian_ids)
     _delete_rows(names)
     deleted["name_copies"] = len(names)
     left = verify(tenant, child_id, guardian_ids=request.guardian_ids)
@@ -288,7 +269,7 @@ def purge(request: PurgeRequest) -> PurgeResult:
         gone = UploadItem.batch_get([(r.pk, r.sk) for r in upload_rows], consistent_read=True)
         left += [f"upload {row.upload_id}" for row in gone]
     if not left:
-        _delete_rows(PurgeMarkItem.query(_marks_pk(tenant, child_id), consistent_read=True))
+        _delete_rows(PurgeMarkItem.query(marks_pk(tenant, child_id), consistent_read=True))
     log.info("child purged from the timeline", extra={"child_id": child_id, "left": len(left), **deleted})
     return PurgeResult(deleted=dict(deleted), left=left)
 
@@ -306,24 +287,10 @@ def verify(tenant: str, child_id: str, photo_ids: Iterable[str] = (), guardian_i
     left += [f"archive job {job.export_id}" for job in held.archives]
     left += [f"object {key}" for key in held.downloads + held.raw_uploads]
     left += [f"upload {row.upload_id}" for row in held.waiting]
-    left += [f"name of {row.user_id}" for row in _name_copies(tenant, guardian_ids)]
+    left += [f"name of {row.user_id}" for row in directory_copy.user_names(tenant, guardian_ids)]
     return left
 
 
 def purge_child(tenant: str, child_id: str) -> PurgeResult:
     """The purge of one child with no guardian accounts going (tests and tools)."""
     return purge(PurgeRequest(tenant, child_id, access_until=""))
-
-
-def remembering_archives(start: Callable[[Envelope], None]) -> Callable[[Envelope], None]:
-    """`exports.diary.requested`: first note the archive in the child's partition (its job row is keyed by
-    the export alone, so the child's purge finds it only this way), then start it."""
-
-    def handle(env: Envelope) -> None:
-        p = env.payload
-        store.key(env.tenant, "ARCHIVE", p["export_id"])  # refuses an id that would break the keys
-        ArchiveRefItem(store.key(env.tenant, "CHILD", p["child_id"]), f"{ARCHIVE_REF}{p['export_id']}",
-                       export_id=p["export_id"]).save()
-        start(env)
-
-    return handle

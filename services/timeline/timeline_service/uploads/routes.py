@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date as Day
-from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -12,12 +11,13 @@ from portal_common import clock, errors, ids
 from portal_common.authz import Target
 from portal_common.parsing import Body, Out
 from portal_common.service import PortalApp, Req
-from timeline_service import directory_copy, uploads
-from timeline_service.store import UploadItem
+from timeline_service import directory_copy
+from timeline_service import ids as timeline_ids
+from timeline_service.uploads import images, service, store
+from timeline_service.uploads.store import UploadItem
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 Id = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
-DAYS_BACK = 7  # photos of the past week can still be added
 
 
 class UploadIn(Body):
@@ -25,7 +25,7 @@ class UploadIn(Body):
     child_ids: list[ids.Id] = Field(default_factory=list, max_length=30,
                                  description="the children in the photo (none: a group photo without faces)")
     content_type: Literal["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"]
-    size: int = Field(ge=1, le=uploads.MAX_BYTES, description="bytes; the upload may not be larger")
+    size: int = Field(ge=1, le=images.MAX_BYTES, description="bytes; the upload may not be larger")
     date: Day | None = Field(default=None, description="the day of the photo (default today, up to 7 days back)")
 
     @field_validator("child_ids")
@@ -70,23 +70,17 @@ def register(app: PortalApp) -> None:
         req.authorize(Target.group(tenant, body.group_id, group.location_id if group else None))
         if group is None:
             raise errors.NotFound()
-        today = clock.today()
-        day = body.date or today
-        if not today - timedelta(days=DAYS_BACK) <= day <= today:
-            raise errors.Unprocessable(code="date_out_of_range", errors=[
-                {"loc": ["body", "date"], "msg": f"a photo of today or the past {DAYS_BACK} days"}])
-        item, url, fields = uploads.request_upload(
-            tenant, req.principal.user_id, group_id=body.group_id, location_id=group.location_id, day=day,
-            child_ids=body.child_ids, content_type=body.content_type, size=body.size)
+        item, url, fields = service.start(tenant, req.principal.user_id, group, asked=body.date,
+                                          child_ids=body.child_ids, content_type=body.content_type, size=body.size,
+                                          today=clock.today(), now=clock.now())
         return UploadOut(upload_id=item.upload_id, url=url, fields=fields,
-                         expires_at=uploads.upload_expires_at(item).isoformat())
+                         expires_at=store.expires_at(item).isoformat())
 
     @app.endpoint("/uploads/{upload_id}", "GET", action="upload.read", response=UploadStatusOut,
                   summary="One's upload: processing, published (with the photo), blocked or rejected (why)")
     def upload_status(req: Req, upload_id: str) -> UploadStatusOut:
         req.authorize()
-        found = uploads.get(req.principal.tenant, upload_id) if upload_id.startswith("upl-") and all(
-            c.isalnum() or c in "-_" for c in upload_id) else None
+        found = store.get(req.principal.tenant, upload_id) if timeline_ids.is_upload_id(upload_id) else None
         if found is None or found.uploaded_by != req.principal.user_id:
-            raise errors.NotFound()
+            raise errors.NotFound()  # another's upload looks absent
         return status_out(found)

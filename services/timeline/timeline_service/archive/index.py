@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from portal_common import i18n
-from timeline_service.diary_html import TITLES
+from timeline_service.diary.html import TITLES
 
 _MONTHS = {"nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
                   "oktober", "november", "december"),

@@ -1,0 +1,1 @@
+"""The feed: a child's (or a family's) photos and diary entries, newest first, cursor-paged."""

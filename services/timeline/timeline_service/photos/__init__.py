@@ -1,0 +1,1 @@
+"""Published photos: their rows, files and links, the photo routes (view, download) and the access log."""
