@@ -75,7 +75,7 @@ class DayQuery(Query):
     date: Day | None = Field(default=None, description="the day (today when left out)")
 
 
-class DownloadOut(Out):
+class DiaryDownloadOut(Out):
     url: str
     expires_at: str
     file_name: str
@@ -123,12 +123,12 @@ def register(app: PortalApp) -> None:
     def read_diary(req: Req, diary_id: str) -> DiaryOut:
         return _page([readable(req, diary_id)])[0]
 
-    @app.endpoint("/diary/{diary_id}/download", "GET", action="child.diary.read", response=DownloadOut,
+    @app.endpoint("/diary/{diary_id}/download", "GET", action="child.diary.read", response=DiaryDownloadOut,
                   summary="A 10-minute link to the report as one HTML page with its photos (works offline)")
-    def download_diary(req: Req, diary_id: str) -> DownloadOut:
+    def download_diary(req: Req, diary_id: str) -> DiaryDownloadOut:
         item, photos = readable(req, diary_id)
         done = service.download(req.principal, item, photos, clock.now())
-        return DownloadOut(url=done.url, file_name=done.file_name, expires_at=done.expires_at.isoformat())
+        return DiaryDownloadOut(url=done.url, file_name=done.file_name, expires_at=done.expires_at.isoformat())
 
     @app.endpoint("/children/{child_id}/diary", "GET", action="child.diary.read", query=ListQuery,
                   response=DiaryPage, summary="A child's diary (reports and parents' entries), newest first")

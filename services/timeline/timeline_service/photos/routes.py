@@ -33,7 +33,7 @@ class PhotoOut(Out):
     expires_in: int = Field(description="seconds the URLs work")
 
 
-class DownloadOut(Out):
+class PhotoDownloadOut(Out):
     url: str
     expires_at: str
 
@@ -78,11 +78,11 @@ def register(app: PortalApp) -> None:
                         thumb_url=links.thumb_url, medium_url=links.medium_url, full_url=links.full_url,
                         expires_in=files.URL_SECONDS)
 
-    @app.endpoint("/photos/{photo_id}/download", "GET", action="timeline.feed.read", response=DownloadOut,
+    @app.endpoint("/photos/{photo_id}/download", "GET", action="timeline.feed.read", response=PhotoDownloadOut,
                   summary="A 10-minute link that downloads the full photo as an attachment (child and date)")
-    def download_photo(req: Req, photo_id: str) -> DownloadOut:
+    def download_photo(req: Req, photo_id: str) -> PhotoDownloadOut:
         url, expires_at = service.download(req.principal, _readable(req, photo_id), clock.now())
-        return DownloadOut(url=url, expires_at=expires_at.isoformat())
+        return PhotoDownloadOut(url=url, expires_at=expires_at.isoformat())
 
     @app.endpoint("/children/{child_id}/photo-access", "GET", action="child.photo_access.read", query=AccessQuery,
                   response=AccessPage, summary="Who viewed full size or downloaded photos of one's child, newest first")
