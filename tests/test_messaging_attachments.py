@@ -54,14 +54,14 @@ def fetch(world, headers, attachment_id) -> requests.Response:
 
 
 def stored_keys(services) -> list[str]:
-    lib = services["messaging"].lib.attachments
+    lib = services["messaging"].lib.attachments.store
     listed = lib.aws.client("s3").list_objects_v2(Bucket=lib.bucket())
     return sorted(o["Key"] for o in listed.get("Contents", []))
 
 
 def unclaimed(services) -> list[str]:
     """Every upload not attached to anything (the due index of the expiry job)."""
-    lib = services["messaging"].lib.attachments
+    lib = services["messaging"].lib.attachments.store
     return [i.attachment_id for i in lib.AttachmentItem.gsi1.query(lib.DUE_INDEX)]
 
 
@@ -199,7 +199,7 @@ def test_an_unclaimed_upload_expires_with_its_file(world, parent, services, cloc
     clock.advance(timedelta(minutes=15))
     assert run_schedule(messaging.expire_attachments) == 1
     assert stored_keys(services) == []
-    assert services["messaging"].lib.attachments.get("demo", attachment_id) is None
+    assert services["messaging"].lib.attachments.store.get("demo", attachment_id) is None
     assert run_schedule(messaging.expire_attachments) == 0
 
 

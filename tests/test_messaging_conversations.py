@@ -136,7 +136,7 @@ def test_two_first_messages_at_once_make_one_conversation(world, parent, staff, 
     """Both requests found no conversation yet; the second one's create loses on the lookup row's
     condition, retries and adds its message to the conversation the first one created."""
     first = start(world, parent, "Eerste bericht.")
-    lib = services["messaging"].lib.conversations
+    lib = services["messaging"].lib.conversations.store
     real, stale = lib.lookup, [None]
 
     def lookup_seen_before_the_other_request_committed(*args):
@@ -159,14 +159,15 @@ def test_a_message_arriving_while_someone_reads_is_counted_exactly(world, parent
     takes exactly 2 off her total: totals never drift from the counters."""
     conv = start(world, parent, "Eén")["id"]
     svc = services["messaging"]
-    lib, real = svc.lib.conversations, svc.lib.conversations.counter
-    sanne = lib.Caller("user-parent1", "parent", "Sanne de Vries", "C#child-noor")
+    lib, real = svc.lib.conversations.store, svc.lib.conversations.store.counter
+    sending = svc.lib.conversations.sending
+    sanne = svc.lib.conversations.rules.Caller("user-parent1", "parent", "Sanne de Vries", "C#child-noor")
     arriving = ["Twee"]
 
     def counter_then_a_message_arrives(*args):
         found = real(*args)
         if arriving:
-            lib.send(svc.module.outbox, "demo", lib.get("demo", conv, consistent=True), sanne, arriving.pop(), [])
+            sending.send(svc.module.outbox, "demo", lib.get("demo", conv, consistent=True), sanne, arriving.pop(), [])
         return found
 
     monkeypatch.setattr(lib, "counter", counter_then_a_message_arrives)

@@ -76,7 +76,7 @@ def test_a_managers_news_with_a_pdf_reaches_the_locations_parents_only(world, pa
     assert event.payload == {"publication_id": item["id"], "kind": "news", "title": "Sint komt op bezoek",
                              "location_id": "loc-zonnebloem", "published_at": "2026-11-24T09:00:00+01:00"}
     # Attached, it no longer expires like an unused upload.
-    assert services["messaging"].lib.attachments.get("demo", pdf).expires_at is None
+    assert services["messaging"].lib.attachments.store.get("demo", pdf).expires_at is None
     clock.advance(timedelta(days=3))
     assert run_schedule(services["messaging"].module.expire_attachments) == 0
     assert fetch(world, login(world, "parent1"), pdf).content == PDF
@@ -233,7 +233,7 @@ def test_publications_with_bad_input_are_refused(world, fields, status):
 
 
 def test_a_page_costs_the_same_with_5_and_with_300_items_of_history(world, services):
-    lib = services["messaging"].lib.publications
+    lib = services["messaging"].lib.publications.store
     outbox = services["messaging"].module.outbox
 
     def page_cost() -> int:
