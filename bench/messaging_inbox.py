@@ -53,14 +53,14 @@ def _history(lib: Any, conversation_ids: list[str], messages: int) -> None:
 
     from portal_common import store
 
-    s = lib.store
+    s = lib.conversations.store
     start = 1_700_000_000_000  # November 2023, in milliseconds
     with s.MessageItem.batch_write() as batch:
         for n in range(messages):
             conv = conversation_ids[n % len(conversation_ids)]
             ulid = str(ULID.from_timestamp((start + n * 60_000) / 1000)).lower()
             batch.save(s.MessageItem(store.key("demo", "CONV", conv), f"MSG#{ulid}",
-                                     message_id=lib.conversations.message_id(ulid), conversation_id=conv,
+                                     message_id=s.message_id(ulid), conversation_id=conv,
                                      sender_id="user-parent1", sender_name="Sanne", sender_role="parent",
                                      text=f"Bericht {n} uit de geschiedenis.", sent_at="2023-11-14T23:13:20+01:00"))
 

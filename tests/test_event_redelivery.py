@@ -160,7 +160,8 @@ def test_a_poison_message_fails_alone_and_the_rest_of_its_batch_completes(servic
     answer = consumer.handle_batch(messaging.app.inbox, records, messaging.app.event_handlers)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-2"}, {"itemIdentifier": "m-3"}]}
     assert [messaging.app.inbox.seen(e.event_id) for e in [*good, raising]] == [True, True, True, False]
-    profiles = messaging.lib.user_copy.profiles("demo", [f"user-poison-{n}" for n in range(3)] + ["user-poison-x"])
+    recipients = messaging.lib.notifications.recipients
+    profiles = recipients.profiles("demo", [f"user-poison-{n}" for n in range(3)] + ["user-poison-x"])
     assert sorted(p.name for p in profiles.values()) == ["Ouder 0", "Ouder 1", "Ouder 2"]  # applied, and only those
 
 

@@ -94,7 +94,7 @@ def test_families_follow_links_unlinks_and_ended_access_newest_event_winning(wor
     # A redelivered, older link event does not bring Mark back.
     older = next(e for e in bus.of_type("auth.guardian.linked") if e.payload["user_id"] == "user-parent2"
                  and e.payload["child_id"] == "child-noor")
-    copy.on_guardian_linked(older)
+    copy.HANDLERS["auth.guardian.linked"](older)
     assert "user-parent2" not in copy.guardians_of("demo", "child-noor")
     clock.advance(timedelta(seconds=1))
     ended = auth_event(services, "GuardianAccessEnded", child_id="child-daan", user_id="user-parent1",
@@ -124,6 +124,6 @@ def test_staff_of_a_group_follow_assignments_that_replace_the_whole_set(world, c
     assert copy.staff_of("demo", "grp-rupsen") == {}
     assert copy.staff_of("demo", "grp-vlinders") == {"user-staff1": "Ilse van Dam", "user-staff2": "Joost Kramer"}
     assert copy.staff_groups("demo", "user-staff1").group_ids == ["grp-bijen", "grp-vlinders"]
-    copy.on_staff_assigned(assigned[0])  # the first assignment, redelivered late: ignored
+    copy.HANDLERS["auth.staff.assigned"](assigned[0])  # the first assignment, redelivered late: ignored
     assert copy.staff_of("demo", "grp-rupsen") == {}
     assert "user-staff1" in copy.staff_of("demo", "grp-bijen")

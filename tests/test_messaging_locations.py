@@ -112,11 +112,14 @@ def test_location_page_routes_refuse_parents_staff_other_locations_and_other_ten
                                                   children=("child-noor",), locations=("loc-zonnebloem",)),
     }
     policy = {"kind": "pedagogical", "title": "x", "version": "1", "valid_from": "2026-01-01", "attachment_id": pdf}
+    # Editing: a parent's role may not (403); a manager or admin finds no such location of theirs (404).
+    edit_refusal = {"parent of another location": 403, "manager of another location": 404,
+                    "admin of another tenant": 404, "parent of another tenant": 403}
     for who, headers in others.items():
         assert world.get(PAGE, headers=headers).status_code == 404, who
         assert world.put(f"{PAGE}/opening-hours", headers=headers,
-                         json={"opening_hours": HOURS}).status_code in (403, 404), who
-        assert world.post(f"{PAGE}/policies", headers=headers, json=policy).status_code in (403, 404), who
+                         json={"opening_hours": HOURS}).status_code == edit_refusal[who], who
+        assert world.post(f"{PAGE}/policies", headers=headers, json=policy).status_code == edit_refusal[who], who
     for headers in (parent, staff):
         assert world.put(f"{PAGE}/opening-hours", headers=headers, json={"opening_hours": HOURS}).status_code == 403
         assert world.post(f"{PAGE}/policies", headers=headers, json=policy).status_code == 403
@@ -128,7 +131,7 @@ def test_location_page_routes_refuse_parents_staff_other_locations_and_other_ten
                                                                  "attachment_id")}).status_code == 201
 
 
-@pytest.mark.parametrize("body, status", [
+@pytest.mark.parametrize("body, status", [  # each refused as `validation_error`: 400 its shape, 422 a rule
     ({"opening_hours": [{"weekday": 8, "open": "07:30", "close": "18:30"}]}, 422),
     ({"opening_hours": [{"weekday": 1, "open": "18:30", "close": "07:30"}]}, 422),
     ({"opening_hours": [{"weekday": 1, "open": "7:30", "close": "18:30"}]}, 422),
@@ -142,19 +145,22 @@ def test_bad_opening_hours_are_refused(world, body, status):
     manager = login(world, "manager")
     answer = world.put(f"{PAGE}/opening-hours", headers=manager, json=body)
     assert answer.status_code == status and answer.json["errors"], answer.json
+    assert answer.json["code"] == "validation_error", answer.json
 
 
-@pytest.mark.parametrize("overrides, status", [
-    ({"kind": "financial"}, 400), ({"version": "1/2"}, 422), ({"version": ""}, 422),
-    ({"valid_from": "01-01-2026"}, 400),
-    ({"valid_from": "1999-12-31"}, 422), ({"valid_from": "2030-01-01"}, 422), ({"title": "x" * 201}, 422),
-    ({"attachment_id": "att-x"}, 422), ({"extra": True}, 400),
+@pytest.mark.parametrize("overrides, status, code", [
+    ({"kind": "financial"}, 400, "validation_error"), ({"version": "1/2"}, 422, "validation_error"),
+    ({"version": ""}, 422, "validation_error"), ({"valid_from": "01-01-2026"}, 400, "validation_error"),
+    ({"valid_from": "1999-12-31"}, 422, "valid_from_out_of_range"),
+    ({"valid_from": "2030-01-01"}, 422, "valid_from_out_of_range"), ({"title": "x" * 201}, 422, "validation_error"),
+    ({"attachment_id": "att-x"}, 422, "validation_error"), ({"extra": True}, 400, "validation_error"),
 ])
-def test_bad_policies_are_refused(world, parent, overrides, status):
+def test_bad_policies_are_refused(world, parent, overrides, status, code):
     manager = login(world, "manager")
     pdf = upload(world, manager)
     body = {"kind": "pedagogical", "title": "Pedagogisch beleid", "version": "2026.1", "valid_from": "2026-01-01",
             "attachment_id": pdf, **overrides}
     answer = world.post(f"{PAGE}/policies", headers=manager, json=body)
     assert answer.status_code == status and answer.json["errors"], answer.json
+    assert answer.json["code"] == code, answer.json
     assert world.get(PAGE, headers=parent).json["policies"]["pedagogical"] == []

@@ -161,7 +161,7 @@ def test_a_redelivered_event_notifies_once_also_after_a_crash_halfway(world, bus
     phones = {who: register_device(world, bus, login(world, who), f"{who}-phone-token")  # Rupsen's guardians
               for who in ("parent1", "parent2", "parent4", "parent7", "parent10")}
     app = services["messaging"].app
-    store = services["messaging"].lib.notify_store
+    store = services["messaging"].lib.notifications.store
     event = make_event(photo(services, child_ids=()), tenant="demo", source="timeline")  # all of Rupsen
     monkeypatch.setattr(store, "PER_TRANSACTION", 2)  # 5 guardians: 3 transactions
     real, calls = store._open_rows, []
@@ -187,7 +187,7 @@ def test_a_redelivered_event_notifies_once_also_after_a_crash_halfway(world, bus
 
 def test_overlapping_schedule_runs_deliver_once_and_a_late_fold_is_not_lost(world, staff, bus, clock, services,
                                                                            monkeypatch):
-    store = services["messaging"].lib.notify_store
+    store = services["messaging"].lib.notifications.store
     conversation = start(world, login(world, "parent4"), "Yara is ziek.", child_id="child-yara")
     answer(world, staff, conversation)
     clock.advance(timedelta(minutes=1))
@@ -211,7 +211,7 @@ def test_a_run_out_of_time_leaves_the_rest_for_the_next_minute(world, services, 
     posted = world.post("/messaging/newsletters", headers=login(world, "admin"), json={"title": "Jaarplanning",
                                                                                       "body": "2027."})
     assert posted.status_code == 201, posted.json
-    notifications = services["messaging"].lib.notifications
+    notifications = services["messaging"].lib.notifications.delivery
     assert notifications.deliver_due(clock.now(), budget_seconds=-1) == 0 and sent_mail() == []
     assert deliver(services, clock, timedelta(minutes=1)) == 12 and deliver(services, clock) == 0
     assert [m.subject for m in mails_to("parent3")] == ["Newsletter from Kinderopvang Demo: Jaarplanning"]
@@ -271,12 +271,13 @@ def test_a_failing_push_endpoint_does_not_stop_the_mail_or_the_other_device(worl
     deliver(services, clock, timedelta(minutes=1))
     assert pushes(working) == ["2 nieuwe berichten over Noor"] and pushes(broken) == []
     assert [m.subject for m in mails_to("parent1")] == ["2 nieuwe berichten over Noor de Vries"]
-    user_copy = services["messaging"].lib.user_copy
-    assert broken not in user_copy.endpoints(user_copy.profile("demo", "user-parent1")).values()  # remembered
+    notifications = services["messaging"].lib.notifications
+    rules, recipients = notifications.rules, notifications.recipients
+    assert broken not in rules.endpoints(recipients.profile("demo", "user-parent1")).values()  # remembered
     # SES refusing one mail: that user's push still goes, the other users' mail too.
     from botocore.exceptions import ClientError
 
-    mail = services["messaging"].lib.notifications.mail
+    mail = services["messaging"].lib.notifications.delivery.mail
     real_send = mail.send
 
     def refuse_sanne(key, *, to, **values):
@@ -416,14 +417,15 @@ def test_a_request_staff_entered_by_phone_reaches_every_guardian_and_auth_no_lon
 def test_every_demo_account_has_a_copy_with_its_language_and_auths_defaults(world, services):
     from infra.local import demo_data as d
 
-    user_copy = services["messaging"].lib.user_copy
+    user_copy = services["messaging"].lib.notifications.recipients
     ids = [f"user-parent{n}" for n in range(1, 13)] + ["user-staff1", "user-manager", "user-admin"]
     known = user_copy.profiles("demo", ids)
     assert sorted(known) == sorted(ids)
     assert {(u.status, u.email.endswith("@demo.ouderportaal.nl")) for u in known.values()} == {("active", True)}
     assert known["user-parent3"].language == "en" and known["user-parent1"].name == "Sanne de Vries"
     assert user_copy.organisation("demo").name == d.ORGANISATION_NAME
-    assert user_copy.DEFAULT_SETTINGS == services["auth"].lib.api.DEFAULT_NOTIFICATIONS  # one rule, two copies
+    rules = services["messaging"].lib.notifications.rules
+    assert rules.DEFAULT_SETTINGS == services["auth"].lib.api.DEFAULT_NOTIFICATIONS  # one rule, two copies
 
 
 def test_every_consumed_type_is_named_here(services):

@@ -30,8 +30,15 @@ from messaging_service.store import (
     PlacementCopyItem,
     StaffOfItem,
 )
-from portal_common import clock, store
-from portal_common.contracts.auth import ChildPlaced, PlacementChanged
+from portal_common import clock, events, store
+from portal_common.contracts.auth import (
+    ChildPlaced,
+    GuardianAccessEnded,
+    GuardianLinked,
+    GuardianUnlinked,
+    PlacementChanged,
+    StaffAssigned,
+)
 from portal_common.directory_copies import DirectoryCopies
 from portal_common.events import Envelope
 
@@ -105,16 +112,16 @@ def _family(tenant: str, child_id: str) -> FamilyCopyItem | None:
         return None
 
 
-def _set_guardian(env: Envelope, *, active: bool) -> None:
-    payload = env.payload
-    child_id, user_id, moment = payload["child_id"], payload["user_id"], env.occurred_at.isoformat()
+def _set_guardian(env: Envelope, link: GuardianLinked | GuardianUnlinked | GuardianAccessEnded, *,
+                  active: bool) -> None:
+    child_id, user_id, moment = link.child_id, link.user_id, env.occurred_at.isoformat()
 
     def change(family: FamilyCopyItem) -> bool:
         guardians: dict[str, Any] = dict(family.guardians or {})
         known = guardians.get(user_id)
         if known and known["as_of"] > moment:
             return False  # a newer event already decided about this guardian
-        name = payload.get("user_name") or (known or {}).get("name", "")
+        name = getattr(link, "user_name", None) or (known or {}).get("name", "")  # only a link names them
         guardians[user_id] = {"name": name, "active": active, "as_of": moment}
         family.guardians = guardians
         return True
@@ -126,13 +133,13 @@ def _set_guardian(env: Envelope, *, active: bool) -> None:
                                            child_id=child_id, active=active, as_of=moment))
 
 
-def on_guardian_linked(env: Envelope) -> None:
-    _set_guardian(env, active=True)
+def on_guardian_linked(env: Envelope, linked: GuardianLinked) -> None:
+    _set_guardian(env, linked, active=True)
 
 
-def on_guardian_gone(env: Envelope) -> None:
+def on_guardian_gone(env: Envelope, gone: GuardianUnlinked | GuardianAccessEnded) -> None:
     """Unlinked, or their access window closed: no longer a participant of the child's conversations."""
-    _set_guardian(env, active=False)
+    _set_guardian(env, gone, active=False)
 
 
 def _active(family: FamilyCopyItem | None) -> dict[str, str]:
@@ -181,19 +188,19 @@ def staff_groups(tenant: str, user_id: str) -> StaffOfItem | None:
         return None
 
 
-def on_staff_assigned(env: Envelope) -> None:
+def on_staff_assigned(env: Envelope, assigned: StaffAssigned) -> None:
     """Put the staff member in the groups listed, take them out of the groups no longer listed."""
-    payload, tenant, moment = env.payload, env.tenant, env.occurred_at.isoformat()
-    user_id = payload["user_id"]
-    new = set(payload.get("group_ids") or ())
+    tenant, moment = env.tenant, env.occurred_at.isoformat()
+    user_id = assigned.user_id
+    new = set(assigned.group_ids or ())
     for attempt in range(ATTEMPTS):
         previous = staff_groups(tenant, user_id)
         if previous is not None and previous.as_of > moment:
             return
         old = set(previous.group_ids) if previous else set()
         row = StaffOfItem(store.key(tenant, "USER", user_id), "STAFFOF", user_id=user_id, group_ids=sorted(new),
-                          name=payload.get("user_name") or (previous.name if previous else ""),
-                          role=payload["role"], as_of=moment)
+                          name=assigned.user_name or (previous.name if previous else ""),
+                          role=assigned.role, as_of=moment)
         try:
             with store.transaction() as tx:
                 tx.save(row, condition=StaffOfItem.pk.does_not_exist() if previous is None
@@ -226,8 +233,6 @@ def staff_member(tenant: str, group_id: str, user_id: str) -> GroupStaffItem | N
 
 HANDLERS = {
     **COPIES.handlers,
-    "auth.guardian.linked": on_guardian_linked,
-    "auth.guardian.unlinked": on_guardian_gone,
-    "auth.guardian.access_ended": on_guardian_gone,
-    "auth.staff.assigned": on_staff_assigned,
+    **events.handlers((GuardianLinked, on_guardian_linked), (GuardianUnlinked, on_guardian_gone),
+                      (GuardianAccessEnded, on_guardian_gone), (StaffAssigned, on_staff_assigned)),
 }

@@ -1,4 +1,5 @@
-"""DynamoDB items of the messaging service (one main table, keys prefixed with the tenant id).
+"""The messaging service's main table: its base item and the copies of auth's directory (keys prefixed with the
+tenant id). Every feature's items share this table.
 
 | item | pk | sk |
 |---|---|---|
@@ -29,7 +30,10 @@ filter of a staff member's group inbox, of a parent's child, and the clean-up wh
 part, are each one Query. Counters are maintained with every message and every "read" in the same
 transaction, so an unread count is one GetItem however long the history is.
 
-The retention purge (messaging_service/purge.py, messaging_service/guardian_removal.py) finds everything of a child
+The items of conversations are declared in `conversations/store.py`; those of news and newsletters, location
+pages, attachments and notification delivery in their features' `store.py` (each with its own table of keys).
+
+The retention purge (`retention/purge.py`, `retention/guardian_removal.py`) finds everything of a child
 from its own keys (its partition, its conversations' index and partitions, each conversation's counters)
 and everything of a removed guardian from theirs (`USER`, `UNREAD`, `NOTIFY` partitions, `SENTBY` and
 `READBY`): never a Scan.
@@ -56,7 +60,7 @@ PlacementCopyItem = _COPIES.placement
 GroupCopyItem = _COPIES.group
 
 
-# -- copies of auth's directory facts (messaging_service/directory_copy.py) -----------------------------------
+# -- copies of auth's directory facts (directory_copy.py) ----------------------------------------------------
 
 
 class FamilyCopyItem(MessagingItem):
@@ -97,67 +101,3 @@ class StaffOfItem(MessagingItem):
     name = UnicodeAttribute(default="")
     role = UnicodeAttribute(default="staff")
     as_of = UnicodeAttribute()
-
-
-# -- conversations (messaging_service/conversations.py) ------------------------------------------------------
-class ConversationLookupItem(MessagingItem):
-    """Which conversation a child has with a group: written with the conversation, on condition it does
-    not exist yet, so two first messages at once still make one conversation."""
-
-    conversation_id = UnicodeAttribute()
-
-
-class ConversationItem(MessagingItem):
-    """A conversation about a child with the staff of a group. `last_message`: {"id", "text" (a preview),
-    "sent_at", "sender": {"id", "name", "role"}}; `last_message_id` guards concurrent sends."""
-
-    conversation_id = UnicodeAttribute()
-    child_id = UnicodeAttribute()
-    group_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    created_by = UnicodeAttribute()
-    last_message = JSONAttribute(default=dict)
-    last_message_id = UnicodeAttribute()
-    last_at = UnicodeAttribute()
-    message_count = NumberAttribute(default=0)
-
-
-class MessageItem(MessagingItem):
-    """A message. `attachments`: [{"id", "file_name", "content_type", "size"}] (claimed with it).
-    `sender_removed`: the guardian who wrote it no longer has an account; their name is gone and
-    readers see "former parent" in their language."""
-
-    message_id = UnicodeAttribute()
-    conversation_id = UnicodeAttribute()
-    sender_id = UnicodeAttribute()
-    sender_name = UnicodeAttribute(default="")
-    sender_role = UnicodeAttribute()
-    text = UnicodeAttribute()
-    sent_at = UnicodeAttribute()
-    attachments = JSONAttribute(default=list)
-    sender_removed = BooleanAttribute(null=True)
-
-
-class ReadMarkerItem(MessagingItem):
-    """How far a participant has read a conversation (the message id they read up to)."""
-
-    user_id = UnicodeAttribute()
-    name = UnicodeAttribute(default="")
-    role = UnicodeAttribute()
-    message_id = UnicodeAttribute()
-    read_at = UnicodeAttribute()
-
-
-class UnreadItem(MessagingItem):
-    """A participant's unread messages in one conversation (indexed in gsi1 only while above 0)."""
-
-    conversation_id = UnicodeAttribute(null=True)
-    unread = NumberAttribute(null=True)
-
-
-class UnreadTotalItem(MessagingItem):
-    """A participant's unread messages in all conversations, and in how many conversations."""
-
-    total = NumberAttribute(null=True)
-    conversations = NumberAttribute(null=True)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
+from messaging_service.moments import utc_key
+from messaging_service.notifications.rules import Notice, fold
 from messaging_service.store import MessagingItem
 from portal_common import store
 
@@ -85,25 +86,12 @@ class OrganisationItem(MessagingItem):
     version = NumberAttribute(default=0)
 
 
-@dataclass(frozen=True)
-class Notice:
-    """One user hears of one event: `subject` is what folds (`child:<id>`, `conv:<id>`, `pub:<id>`…)."""
-
-    user_id: str
-    subject: str
-    facts: dict[str, Any]
-
-
 def user_pk(tenant: str, user_id: str) -> str:
     return store.key(tenant, "NOTIFY", user_id)
 
 
 def org_pk(tenant: str) -> str:
     return store.key(tenant, "NOTIFYORG")
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _shard(tenant: str, user_id: str) -> str:
@@ -126,12 +114,6 @@ def _open_rows(tenant: str, topic: str, notices: list[Notice]) -> dict[str, Pend
     return {row.user_id: row for row in PendingItem.batch_get(keys, consistent_read=True)} if keys else {}
 
 
-def fold(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The newest facts, plus which of them `varied` within the burst (two senders: the text names none)."""
-    varied = set(old.get("varied", ())) | {k for k, v in new.items() if k != "varied" and k in old and old[k] != v}
-    return {**new, "varied": sorted(varied)} if varied else dict(new)
-
-
 def _marked(tenant: str, event_id: str, user_ids: list[str]) -> set[str]:
     keys = [(user_pk(tenant, u), f"EVENT#{event_id}") for u in user_ids]
     return {m.pk.rsplit("#", 1)[1] for m in MarkerItem.batch_get(keys, consistent_read=True)} if keys else set()
@@ -139,7 +121,7 @@ def _marked(tenant: str, event_id: str, user_ids: list[str]) -> set[str]:
 
 def _writes(tenant: str, event_id: str, topic: str, due: datetime, notice: Notice, now: datetime,
             row: PendingItem | None) -> list[tuple[MessagingItem, Any]]:
-    pk, moment = user_pk(tenant, notice.user_id), utc_text(now)
+    pk, moment = user_pk(tenant, notice.user_id), utc_key(now)
     marker = MarkerItem(pk, f"EVENT#{event_id}", recorded_at=moment,
                         expires_at=int((now + timedelta(days=MARKER_DAYS)).timestamp()))
     if row is not None:  # fold into the open one: same due moment, one more, the newest facts
@@ -148,7 +130,7 @@ def _writes(tenant: str, event_id: str, topic: str, due: datetime, notice: Notic
                              opened_at=row.opened_at, facts=fold(row.facts or {}, notice.facts),
                              gsi1pk=row.gsi1pk, gsi1sk=row.gsi1sk)
         return [(marker, MarkerItem.pk.does_not_exist()), (folded, PendingItem.count == row.count)]
-    due_at = utc_text(due)
+    due_at = utc_key(due)
     opened = PendingItem(*_pending_key(tenant, notice.user_id, topic, notice.subject), tenant=tenant,
                          user_id=notice.user_id, topic=topic, subject=notice.subject, count=1, due_at=due_at,
                          opened_at=moment, facts=notice.facts, gsi1pk=_shard(tenant, notice.user_id),
@@ -195,7 +177,7 @@ def record(tenant: str, event_id: str, topic: str, due: datetime, notices: Itera
 
 def due(now: datetime) -> list[PendingItem]:
     """Pending notifications due by `now`, oldest first per shard (one Query per shard, never a Scan)."""
-    until = f"{utc_text(now)}~"  # "~" sorts after every "#…" suffix of a row due at that second
+    until = f"{utc_key(now)}~"  # "~" sorts after every "#…" suffix of a row due at that second
     found: list[PendingItem] = []
     for shard in range(DUE_SHARDS):
         found.extend(PendingItem.gsi1.query(f"_NOTIFY_DUE#{shard}",  # type: ignore[arg-type]

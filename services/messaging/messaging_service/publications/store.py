@@ -37,20 +37,19 @@ from typing import Any, cast
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 
-from messaging_service import attachments
-from messaging_service.attachments import utc_key
+from messaging_service.attachments import store as attachments
+from messaging_service.moments import utc_key
+from messaging_service.publications import rules
+from messaging_service.publications.rules import ORG, PUBLISHED, SCHEDULED, Draft
 from messaging_service.store import MessagingItem
-from portal_common import clock, errors, ids, store
-from portal_common.authz import Principal, Role
+from portal_common import clock, ids, store
+from portal_common.authz import Principal
 from portal_common.contracts import messaging as events
+from portal_common.domain import StateConflict
 from portal_common.outbox import Changes, Outbox
 
-KINDS = ("news", "newsletter")
-ORG = "ORG"
 DUE_INDEX = "_PUB_DUE"
-SCHEDULED, PUBLISHED = "scheduled", "published"
 PINNED_SHOWN = 5  # pinned entries ahead of the first page, per list
-EXCERPT = 200
 PUBLICATION_ID = re.compile(r"^pub-[0-9a-z]{26}$")
 log = logging.getLogger("messaging.publications")
 
@@ -96,24 +95,12 @@ def summary(attachment: attachments.AttachmentItem) -> dict[str, Any]:
             "content_type": attachment.content_type, "size": int(attachment.size)}
 
 
-def scope_of(location_id: str | None) -> str:
-    return location_id or ORG
-
-
 def item_key(tenant: str, publication_id: str) -> tuple[str, str]:
     return store.key(tenant, "PUB", publication_id), "PUB"
 
 
 def list_pk(tenant: str, kind: str, scope: str) -> str:
     return store.key(tenant, "PUBLIST", kind, scope)
-
-
-def excerpt(body: str) -> str:
-    flat = " ".join(body.split())
-    if len(flat) <= EXCERPT:
-        return flat
-    cut = flat[:EXCERPT].rsplit(" ", 1)[0] or flat[:EXCERPT]
-    return cut.rstrip(" ,.;:") + "…"
 
 
 def get(tenant: str, kind: str, publication_id: str) -> PublicationItem | None:
@@ -126,48 +113,33 @@ def get(tenant: str, kind: str, publication_id: str) -> PublicationItem | None:
     return item if item.kind == kind else None
 
 
-def is_out(item: PublicationItem | PublicationEntryItem, now: datetime) -> bool:
-    return item.publish_at <= utc_key(now)
-
-
-def may_write(principal: Principal, item: PublicationItem) -> bool:
-    if principal.role is Role.ADMIN:
-        return True
-    return principal.role is Role.MANAGER and item.location_id is not None and item.location_id in principal.locations
-
-
-def may_read(principal: Principal, item: PublicationItem) -> bool:
-    """Its location's guardians and staff (all of the tenant for the organisation's), once it is out."""
-    if may_write(principal, item):
-        return True
-    return (item.location_id is None or item.location_id in principal.locations) and is_out(item, clock.now())
-
-
-def readable(principal: Principal, kind: str, publication_id: str) -> bool:
+def readable(principal: Principal, kind: str, publication_id: str, now: datetime) -> bool:
+    """May this caller read the item now (and so download its attachments)?"""
     item = get(principal.tenant, kind, publication_id)
-    return item is not None and may_read(principal, item)
+    return item is not None and rules.may_read(principal.role.value, principal.locations, item.location_id,
+                                               item.publish_at, now)
 
 
 # -- writing --------------------------------------------------------------------------------------
 def _entry(tenant: str, item: PublicationItem) -> PublicationEntryItem:
-    scope = scope_of(item.location_id)
+    scope = rules.scope_of(item.location_id)
     sk = f"{item.publish_at}#{item.publication_id}"
     pinned: dict[str, Any] = {}
     if item.pinned:
         pinned = {"gsi2pk": store.key(tenant, "PUBPIN", item.kind, scope), "gsi2sk": sk}
     return PublicationEntryItem(list_pk(tenant, item.kind, scope), sk, publication_id=item.publication_id,
                                 kind=item.kind, location_id=item.location_id, title=item.title,
-                                excerpt=excerpt(item.body), attachments=list(item.attachments), pinned=item.pinned,
-                                publish_at=item.publish_at, gsi1pk=store.key(tenant, "PUBALL", item.kind), gsi1sk=sk,
-                                **pinned)
+                                excerpt=rules.excerpt(item.body), attachments=list(item.attachments),
+                                pinned=item.pinned, publish_at=item.publish_at,
+                                gsi1pk=store.key(tenant, "PUBALL", item.kind), gsi1sk=sk, **pinned)
 
 
 def _schedule(tenant: str, item: PublicationItem, now: datetime) -> None:
     """Status and due-index row for the item's publish moment."""
-    if is_out(item, now):
-        item.status, item.gsi1pk, item.gsi1sk = PUBLISHED, None, None
+    item.status = rules.status(item.publish_at, now)
+    if item.status == PUBLISHED:
+        item.gsi1pk, item.gsi1sk = None, None
     else:
-        item.status = SCHEDULED
         item.gsi1pk, item.gsi1sk = DUE_INDEX, f"{item.publish_at}#{tenant}#{item.publication_id}"
 
 
@@ -176,22 +148,15 @@ def _announcement(item: PublicationItem) -> events.PublicationPublished:
                                        location_id=item.location_id, published_at=published_at(item.publish_at))
 
 
-@dataclass(frozen=True)
-class Draft:
-    title: str
-    body: str
-    attachment_ids: list[str]
-    pinned: bool
-    publish_at: datetime | None
-
-
 def create(outbox: Outbox, tenant: str, author_id: str, kind: str, location_id: str | None,
            draft: Draft) -> PublicationItem:
+    """A news item or newsletter, published now or scheduled (at most a year ahead)."""
     now = clock.now()
+    rules.check_publish_at(draft.publish_at, now)
     publication_id = f"pub-{ids.new_id().lower()}"
     ch = Changes(outbox, tenant, "messaging")
     claimed = attachments.claim(ch, tenant, author_id, draft.attachment_ids, owner_kind=kind, owner_id=publication_id)
-    moment = max(draft.publish_at or now, now)
+    moment = rules.first_moment(draft.publish_at, now)
     item = PublicationItem(*item_key(tenant, publication_id), publication_id=publication_id, kind=kind,
                            location_id=location_id, title=draft.title, body=draft.body,
                            attachments=[summary(a) for a in claimed], pinned=draft.pinned,
@@ -209,21 +174,18 @@ def create(outbox: Outbox, tenant: str, author_id: str, kind: str, location_id: 
 def update(outbox: Outbox, tenant: str, editor_id: str, item: PublicationItem, draft: Draft) -> PublicationItem:
     """Replace title, body, pin and attachments; a scheduled item may also move its publish moment."""
     now = clock.now()
-    if draft.publish_at is not None and is_out(item, now) and utc_key(draft.publish_at) != item.publish_at:
-        raise errors.Unprocessable(code="already_published", errors=[
-            {"loc": ["body", "publish_at"], "msg": "a published item keeps its publish moment"}])
-    kept = [a for a in item.attachments if a["id"] in draft.attachment_ids]
-    added = [a for a in draft.attachment_ids if a not in {k["id"] for k in kept}]
-    removed = [a["id"] for a in item.attachments if a["id"] not in draft.attachment_ids]
+    rules.check_publish_at(draft.publish_at, now)
+    moment = rules.moved_moment(draft.publish_at, item.publish_at, now)
+    change = rules.attachment_change(item.attachments, draft.attachment_ids)
     ch = Changes(outbox, tenant, "messaging")
-    claimed = attachments.claim(ch, tenant, editor_id, added, owner_kind=item.kind, owner_id=item.publication_id)
-    attachments.drop(ch, tenant, removed, owner_kind=item.kind, owner_id=item.publication_id)
-    by_id = {a["id"]: a for a in kept} | {a.attachment_id: summary(a) for a in claimed}
+    claimed = attachments.claim(ch, tenant, editor_id, change.added, owner_kind=item.kind,
+                                owner_id=item.publication_id)
+    attachments.drop(ch, tenant, change.removed, owner_kind=item.kind, owner_id=item.publication_id)
+    by_id = {a["id"]: a for a in change.kept} | {a.attachment_id: summary(a) for a in claimed}
     old_entry, old_publish_at, was = _entry(tenant, item), item.publish_at, item.status
     item.title, item.body, item.pinned = draft.title, draft.body, draft.pinned
     item.attachments = [by_id[a] for a in draft.attachment_ids]
-    if draft.publish_at is not None and not is_out(item, now):
-        item.publish_at = utc_key(max(draft.publish_at, now))
+    item.publish_at = moment
     item.updated_at = now.isoformat()
     _schedule(tenant, item, now)
     ch.save(item, (PublicationItem.publish_at == old_publish_at) & (PublicationItem.status == was))
@@ -233,7 +195,7 @@ def update(outbox: Outbox, tenant: str, editor_id: str, item: PublicationItem, d
     if was == SCHEDULED and item.status == PUBLISHED:
         ch.emit(_announcement(item))
     _commit(ch)
-    attachments.delete_files(tenant, removed)
+    attachments.delete_files(tenant, change.removed)
     return item
 
 
@@ -253,7 +215,7 @@ def _commit(ch: Changes) -> None:
         ch.commit()
     except TransactWriteError:
         # An attachment claimed by another owner meanwhile, or the item changed by someone else.
-        raise errors.Conflict(code="changed_meanwhile", detail_key="error.conflict") from None
+        raise StateConflict("changed_meanwhile", detail_key="error.conflict") from None
 
 
 def publish_due(outbox: Outbox, now: datetime) -> int:

@@ -24,29 +24,15 @@ from typing import Any, cast
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
-from messaging_service import conversations, directory_copy
-from messaging_service.notify_store import PendingItem, user_pk
-from messaging_service.store import (
-    ConversationItem,
-    FamilyCopyItem,
-    MessageItem,
-    MessagingItem,
-    ReadMarkerItem,
-    UnreadItem,
-)
-from portal_common import i18n, store
+from messaging_service import directory_copy
+from messaging_service.conversations import store as conversations
+from messaging_service.conversations.store import ConversationItem, MessageItem, ReadMarkerItem, UnreadItem
+from messaging_service.notifications.store import PendingItem, user_pk
+from messaging_service.store import FamilyCopyItem, MessagingItem
+from portal_common import store
 
-FORMER_PARENT = "messaging.former_parent"
 PARTITIONS = {"NOTIFY": "notification_rows", "UNREAD": "unread_rows", "USER": "guardian_rows"}
 ATTEMPTS = 8
-
-i18n.register({FORMER_PARENT: {"nl": "voormalig ouder", "en": "former parent"}})
-
-
-def shown_name(name: str, removed: bool | None, lang: str) -> str:
-    """The author's name as readers see it: "former parent" once the guardian's account was removed."""
-    return i18n.t(FORMER_PARENT, lang) if removed else name
-
 
 @dataclass
 class Removed:

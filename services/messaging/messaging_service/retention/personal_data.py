@@ -21,10 +21,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from messaging_service import attachments, conversations, directory_copy, notify_store, purge, user_copy
-from messaging_service.guardian_removal import shown_name
-from messaging_service.notify_store import PendingItem, RecipientItem
-from messaging_service.store import ConversationItem, MessageItem
+from messaging_service import directory_copy
+from messaging_service.attachments import store as attachments
+from messaging_service.conversations import rules as conversation_rules
+from messaging_service.conversations import store as conversations
+from messaging_service.conversations.store import ConversationItem, MessageItem
+from messaging_service.notifications import recipients
+from messaging_service.notifications import rules as notification_rules
+from messaging_service.notifications import store as notify_store
+from messaging_service.notifications.store import PendingItem, RecipientItem
+from messaging_service.retention import purge
 from portal_common import files, store
 from portal_common.retention import Part
 
@@ -50,12 +56,12 @@ def _message(part: Part, msg: MessageItem, markers: list[Any], folder: str, take
         path = f"files/{folder}/{files.unique(a['file_name'], taken)}"
         files_out.append({"file_name": a["file_name"], "content_type": a["content_type"], "size": int(a["size"]),
                           "file": path if _copy(part, a["id"], path) else None})
-    return {"sender": {"name": shown_name(msg.sender_name, msg.sender_removed, lang), "role": msg.sender_role,
-                       "you": msg.sender_id == part.request.user_id},
+    return {"sender": {"name": conversation_rules.shown_name(msg.sender_name, msg.sender_removed, lang),
+                       "role": msg.sender_role, "you": msg.sender_id == part.request.user_id},
             "text": msg.text, "sent_at": msg.sent_at, "attachments": files_out,
             "read_by": [{"name": m.name, "role": m.role, "read_at": m.read_at,
                          "you": m.user_id == part.request.user_id}
-                        for m in markers if m.user_id != msg.sender_id and m.message_id >= ulid]}
+                        for m in conversation_rules.readers(markers, msg.sender_id, ulid)]}
 
 
 def _conversation(part: Part, conv: ConversationItem, child_name: str, unread: int,
@@ -100,8 +106,8 @@ def _settings(tenant: str, user_id: str, recipient: RecipientItem | None) -> dic
     contact = {"name": recipient.name, "email": recipient.email, "language": recipient.language} if (
         recipient is not None and recipient.contact_as_of) else None
     return {"contact": contact, "chosen_by_you": chosen is not None,
-            "settings": {topic: {**user_copy.DEFAULT_SETTINGS[topic], **(chosen or {}).get(topic, {})}
-                         for topic in user_copy.TOPICS},
+            "settings": {topic: {**notification_rules.DEFAULT_SETTINGS[topic], **(chosen or {}).get(topic, {})}
+                         for topic in notification_rules.SETTING_TOPICS},
             "pending_notifications": _pending(tenant, user_id)}
 
 
@@ -116,6 +122,6 @@ def _devices(recipient: RecipientItem | None) -> list[dict[str, Any]]:
 def write(part: Part) -> None:
     tenant, user_id = part.request.tenant, part.request.user_id
     part.json("conversations", {"children": _children(part)})
-    recipient = user_copy.profile(tenant, user_id)
+    recipient = recipients.profile(tenant, user_id)
     part.json("notification_settings", _settings(tenant, user_id, recipient))
     part.json("devices", _devices(recipient))

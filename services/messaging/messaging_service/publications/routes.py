@@ -1,30 +1,30 @@
-"""News and newsletters (`/news`, `/newsletters`: the same routes, two lists), and the registration of the
-attachment and location-page routes.
+"""News and newsletters (`/news`, `/newsletters`: the same routes, two lists).
 
 Writing names `location.news.publish` (managers of that location, admins); an organisation-wide item
 takes `organisation.news.publish` (admins: a manager gets 403). Reading names `organisation.news.read`
 (anyone of the tenant) and, for a location's item or list, `location.news.read` on that location (404
 for anyone not of it). A scheduled item is 404 for readers until its moment, like one that does not exist.
+Who may read or write what, and which moments may be chosen, are `rules.py`'s decisions.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from messaging_service import attachments, conversations, locations, publications
-from messaging_service.publications import PublicationEntryItem, PublicationItem
+from messaging_service.attachments.store import ATTACHMENT_ID
+from messaging_service.locations import store as locations
+from messaging_service.publications import rules, store
+from messaging_service.publications.store import PublicationEntryItem, PublicationItem
 from portal_common import clock, errors
-from portal_common.authz import Role, Target
+from portal_common.authz import Target
 from portal_common.ids import Id
 from portal_common.parsing import Body, Out, Query
 from portal_common.service import PortalApp, Req
 
 SEGMENTS = {"news": "news", "newsletter": "newsletters"}
 MAX_BODY = 160 * 1024  # 20,000 characters of Dutch text, with room for multi-byte characters
-HORIZON = timedelta(days=366)
 LocationId: Any = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 AttachmentIds: Any = Field(default_factory=list, max_length=10, description="completed uploads of the writer's")
 
@@ -46,17 +46,14 @@ class _Text(Body):
     @field_validator("attachment_ids")
     @classmethod
     def _ids(cls, value: list[str]) -> list[str]:
-        if any(not attachments.ATTACHMENT_ID.fullmatch(v) for v in value):
+        if any(not ATTACHMENT_ID.fullmatch(v) for v in value):
             raise ValueError("not an attachment id")
         if len(set(value)) != len(value):
             raise ValueError("an attachment is named twice")
         return value
 
-    def draft(self) -> publications.Draft:
-        if self.publish_at is not None and self.publish_at > clock.now() + HORIZON:
-            raise errors.Unprocessable(code="publish_at_out_of_range", errors=[
-                {"loc": ["body", "publish_at"], "msg": "at most a year ahead"}])
-        return publications.Draft(self.title, self.body, list(self.attachment_ids), self.pinned, self.publish_at)
+    def draft(self) -> rules.Draft:
+        return rules.Draft(self.title, self.body, list(self.attachment_ids), self.pinned, self.publish_at)
 
 
 class PublicationIn(_Text):
@@ -105,17 +102,17 @@ class PublicationOut(EntryOut):
 
 
 def entry_out(e: PublicationEntryItem) -> EntryOut:
-    return EntryOut(id=e.publication_id, title=e.title, published_at=publications.published_at(e.publish_at),
+    return EntryOut(id=e.publication_id, title=e.title, published_at=store.published_at(e.publish_at),
                     attachments=[AttachmentRef(**a) for a in e.attachments], location_id=e.location_id,
                     pinned=bool(e.pinned), excerpt=e.excerpt)
 
 
 def publication_out(p: PublicationItem) -> PublicationOut:
     return PublicationOut(id=p.publication_id, kind=p.kind, title=p.title, body=p.body,
-                          published_at=publications.published_at(p.publish_at),
+                          published_at=store.published_at(p.publish_at),
                           attachments=[AttachmentRef(**a) for a in p.attachments], location_id=p.location_id,
-                          pinned=bool(p.pinned), excerpt=publications.excerpt(p.body),
-                          status=publications.PUBLISHED if publications.is_out(p, clock.now()) else p.status,
+                          pinned=bool(p.pinned), excerpt=rules.excerpt(p.body),
+                          status=rules.PUBLISHED if rules.is_out(p.publish_at, clock.now()) else p.status,
                           created_at=p.created_at, updated_at=p.updated_at)
 
 
@@ -131,20 +128,21 @@ def _authorize_write(req: Req, location_id: str | None) -> None:
 
 def _readable(req: Req, kind: str, publication_id: str) -> PublicationItem:
     tenant = req.principal.tenant
-    item = publications.get(tenant, kind, publication_id)
+    item = store.get(tenant, kind, publication_id)
     if item is None:
         raise errors.NotFound()
     if item.location_id is None:
         req.authorize(Target.organisation(tenant))
     else:
         req.authorize(Target.location(tenant, item.location_id), action="location.news.read")
-    if not publications.may_read(req.principal, item):
+    principal = req.principal
+    if not rules.may_read(principal.role.value, principal.locations, item.location_id, item.publish_at, clock.now()):
         raise errors.NotFound()
     return item
 
 
 def _writable(req: Req, kind: str, publication_id: str) -> PublicationItem:
-    item = publications.get(req.principal.tenant, kind, publication_id)
+    item = store.get(req.principal.tenant, kind, publication_id)
     if item is None:
         raise errors.NotFound()
     _authorize_write(req, item.location_id)
@@ -161,7 +159,7 @@ def _register_kind(app: PortalApp, kind: str) -> None:
     def create(req: Req) -> PublicationOut:
         body = req.body
         _authorize_write(req, body.location_id)
-        item = publications.create(app.outbox, req.principal.tenant, req.principal.user_id, kind, body.location_id,
+        item = store.create(app.outbox, req.principal.tenant, req.principal.user_id, kind, body.location_id,
                                    body.draft())
         return publication_out(item)
 
@@ -172,8 +170,8 @@ def _register_kind(app: PortalApp, kind: str) -> None:
             scopes: list[str] | None = [query.location_id]
         else:
             req.authorize(Target.organisation(principal.tenant))
-            scopes = None if principal.role is Role.ADMIN else [publications.ORG, *sorted(principal.locations)]
-        found = publications.page(principal.tenant, kind, scopes, req.page_position(query.cursor), query.limit)
+            scopes = rules.visible_scopes(principal.role.value, principal.locations)
+        found = store.page(principal.tenant, kind, scopes, req.page_position(query.cursor), query.limit)
         return req.page_body([entry_out(e) for e in found.pinned + found.entries], found.next_position)
 
     def read(req: Req, publication_id: str) -> PublicationOut:
@@ -181,11 +179,11 @@ def _register_kind(app: PortalApp, kind: str) -> None:
 
     def edit(req: Req, publication_id: str) -> PublicationOut:
         item = _writable(req, kind, publication_id)
-        return publication_out(publications.update(app.outbox, req.principal.tenant, req.principal.user_id, item,
+        return publication_out(store.update(app.outbox, req.principal.tenant, req.principal.user_id, item,
                                                    req.body.draft()))
 
     def remove(req: Req, publication_id: str) -> None:
-        publications.delete(app.outbox, req.principal.tenant, _writable(req, kind, publication_id))
+        store.delete(app.outbox, req.principal.tenant, _writable(req, kind, publication_id))
 
     what = "news item" if kind == "news" else "newsletter"
     app.endpoint(base, "POST", action="location.news.publish", body=PublicationIn, response=PublicationOut,
@@ -205,12 +203,5 @@ def _register_kind(app: PortalApp, kind: str) -> None:
 
 
 def register(app: PortalApp) -> None:
-    for kind in publications.KINDS:
+    for kind in rules.KINDS:
         _register_kind(app, kind)
-    attachments.register(app, readers={
-        "news": lambda principal, owner_id: publications.readable(principal, "news", owner_id),
-        "newsletter": lambda principal, owner_id: publications.readable(principal, "newsletter", owner_id),
-        "policy": locations.policy_readable,
-        "message": conversations.readable,
-    })
-    locations.register(app)

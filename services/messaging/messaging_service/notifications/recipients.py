@@ -1,8 +1,9 @@
-"""What notification delivery knows of people and the organisation, kept from auth's events.
+"""What notification delivery knows of people and the organisation, kept from auth's events (the copies and
+their handlers).
 
 - contact details (`auth.user.changed`): name, e-mail address, language, role, status;
-- notification settings (`auth.notification_settings.changed`); never seen: auth's defaults, the same
-  rule as auth's `api.DEFAULT_NOTIFICATIONS` (a test checks they agree);
+- notification settings (`auth.notification_settings.changed`); never seen: auth's defaults
+  (`rules.DEFAULT_SETTINGS`, the same rule as auth's `api.DEFAULT_NOTIFICATIONS`; a test checks they agree);
 - push devices (`auth.device.registered` / `auth.device.removed`); a device without an SNS endpoint
   (push not configured) is kept but has no push channel; an endpoint SNS reported disabled is
   remembered until the device registers again;
@@ -20,21 +21,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from messaging_service.notify_store import OrganisationItem, RecipientItem, org_pk, user_pk
-from portal_common import clock, store
+from messaging_service.notifications.store import OrganisationItem, RecipientItem, org_pk, user_pk
+from portal_common import clock, events, store
+from portal_common.contracts.auth import (
+    DeviceRegistered,
+    DeviceRemoved,
+    LocationChanged,
+    NotificationSettingsChanged,
+    OrganisationChanged,
+    UserChanged,
+)
 from portal_common.events import Envelope
 
-TOPICS = ("messages", "news", "newsletters", "photos", "diary", "request_decisions", "exports")
-# Push for everything; e-mail only for what a parent would not want to miss (auth's rule).
-DEFAULT_SETTINGS = {topic: {"push": True, "email": topic in ("messages", "newsletters", "request_decisions",
-                                                              "exports")} for topic in TOPICS}
 BATCH = 100  # keys per BatchGetItem
-
-
-@dataclass(frozen=True)
-class Channels:
-    push: bool
-    email: bool
 
 
 def profile(tenant: str, user_id: str) -> RecipientItem | None:
@@ -54,23 +53,6 @@ def profiles(tenant: str, user_ids: Iterable[str]) -> dict[str, RecipientItem]:
     return found
 
 
-def reachable(item: RecipientItem | None) -> bool:
-    """Known, and not deactivated: a deactivated account hears nothing any more. (Contact details not
-    seen yet: push may still reach their devices; e-mail needs the address.)"""
-    return item is not None and item.status != "deactivated"
-
-
-def channels(item: RecipientItem, topic: str) -> Channels:
-    chosen = {**DEFAULT_SETTINGS.get(topic, {"push": True, "email": False}), **(item.settings or {}).get(topic, {})}
-    return Channels(push=bool(chosen.get("push")), email=bool(chosen.get("email")) and bool(item.email))
-
-
-def endpoints(item: RecipientItem) -> dict[str, str]:
-    """device id → SNS endpoint of the devices push can reach now."""
-    return {device_id: d["endpoint_arn"] for device_id, d in sorted((item.devices or {}).items())
-            if d.get("active") and d.get("endpoint_arn") and not d.get("disabled_at")}
-
-
 def _modify(tenant: str, user_id: str, change: Callable[[RecipientItem], bool]) -> None:
     """Edit the user's row on condition nobody else did meanwhile (`change` False: nothing to do)."""
     def edit(item: RecipientItem) -> bool:
@@ -82,51 +64,51 @@ def _modify(tenant: str, user_id: str, change: Callable[[RecipientItem], bool]) 
                            fresh=lambda: RecipientItem(pk, "PROFILE", user_id=user_id, devices={}))
 
 
-def on_user_changed(env: Envelope) -> None:
-    p, moment = env.payload, env.occurred_at.isoformat()
+def on_user_changed(env: Envelope, user: UserChanged) -> None:
+    moment = env.occurred_at.isoformat()
 
     def change(item: RecipientItem) -> bool:
         if item.contact_as_of and item.contact_as_of > moment:
             return False
-        item.name, item.email, item.language = p["name"], p["email"], p.get("language") or "nl"
-        item.role, item.status, item.contact_as_of = p["role"], p["status"], moment
+        item.name, item.email, item.language = user.name, user.email, user.language or "nl"
+        item.role, item.status, item.contact_as_of = user.role, user.status, moment
         return True
 
-    _modify(env.tenant, p["user_id"], change)
+    _modify(env.tenant, user.user_id, change)
 
 
-def on_settings_changed(env: Envelope) -> None:
-    p, moment = env.payload, env.occurred_at.isoformat()
+def on_settings_changed(env: Envelope, changed: NotificationSettingsChanged) -> None:
+    moment = env.occurred_at.isoformat()
 
     def change(item: RecipientItem) -> bool:
         if item.settings_as_of and item.settings_as_of > moment:
             return False
-        item.settings, item.settings_as_of = dict(p["settings"]), moment
+        item.settings, item.settings_as_of = {k: dict(v) for k, v in changed.settings.items()}, moment
         return True
 
-    _modify(env.tenant, p["user_id"], change)
+    _modify(env.tenant, changed.user_id, change)
 
 
-def _set_device(env: Envelope, values: dict[str, Any]) -> None:
-    p, moment = env.payload, env.occurred_at.isoformat()
+def _set_device(env: Envelope, user_id: str, device_id: str, values: dict[str, Any]) -> None:
+    moment = env.occurred_at.isoformat()
 
     def change(item: RecipientItem) -> bool:
-        known = item.devices.get(p["device_id"])
+        known = item.devices.get(device_id)
         if known and known["as_of"] > moment:
             return False
-        item.devices[p["device_id"]] = {**values, "as_of": moment}
+        item.devices[device_id] = {**values, "as_of": moment}
         return True
 
-    _modify(env.tenant, p["user_id"], change)
+    _modify(env.tenant, user_id, change)
 
 
-def on_device_registered(env: Envelope) -> None:
-    p = env.payload
-    _set_device(env, {"platform": p["platform"], "endpoint_arn": p.get("endpoint_arn"), "active": True})
+def on_device_registered(env: Envelope, device: DeviceRegistered) -> None:
+    _set_device(env, device.user_id, device.device_id,
+                {"platform": device.platform, "endpoint_arn": device.endpoint_arn, "active": True})
 
 
-def on_device_removed(env: Envelope) -> None:
-    _set_device(env, {"endpoint_arn": None, "active": False})
+def on_device_removed(env: Envelope, device: DeviceRemoved) -> None:
+    _set_device(env, device.user_id, device.device_id, {"endpoint_arn": None, "active": False})
 
 
 def mark_disabled(tenant: str, user_id: str, device_id: str, endpoint_arn: str) -> None:
@@ -152,26 +134,26 @@ def _modify_organisation(tenant: str, change: Callable[[OrganisationItem], bool]
                            fresh=lambda: OrganisationItem(org_pk(tenant), "ORG", locations={}))
 
 
-def on_organisation_changed(env: Envelope) -> None:
+def on_organisation_changed(env: Envelope, organisation: OrganisationChanged) -> None:
     moment = env.occurred_at.isoformat()
 
     def change(row: OrganisationItem) -> bool:
         if row.name_as_of and row.name_as_of > moment:
             return False
-        row.name, row.name_as_of = env.payload["name"], moment
+        row.name, row.name_as_of = organisation.name, moment
         return True
 
     _modify_organisation(env.tenant, change)
 
 
-def on_location_changed(env: Envelope) -> None:
-    p, moment = env.payload, env.occurred_at.isoformat()
+def on_location_changed(env: Envelope, location: LocationChanged) -> None:
+    moment = env.occurred_at.isoformat()
 
     def change(row: OrganisationItem) -> bool:
-        known = row.locations.get(p["location_id"])
+        known = row.locations.get(location.location_id)
         if known and known["as_of"] > moment:
             return False
-        row.locations[p["location_id"]] = {"name": p["name"], "as_of": moment}
+        row.locations[location.location_id] = {"name": location.name, "as_of": moment}
         return True
 
     _modify_organisation(env.tenant, change)
@@ -192,11 +174,7 @@ def organisation(tenant: str) -> Organisation:
     return Organisation(row.name or "", {loc: v["name"] for loc, v in (row.locations or {}).items()})
 
 
-HANDLERS = {
-    "auth.user.changed": on_user_changed,
-    "auth.notification_settings.changed": on_settings_changed,
-    "auth.device.registered": on_device_registered,
-    "auth.device.removed": on_device_removed,
-    "auth.organisation.changed": on_organisation_changed,
-    "auth.location.changed": on_location_changed,
-}
+HANDLERS = events.handlers(
+    (UserChanged, on_user_changed), (NotificationSettingsChanged, on_settings_changed),
+    (DeviceRegistered, on_device_registered), (DeviceRemoved, on_device_removed),
+    (OrganisationChanged, on_organisation_changed), (LocationChanged, on_location_changed))

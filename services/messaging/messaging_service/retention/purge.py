@@ -19,7 +19,7 @@ request for a child never heard of finds nothing and confirms):
 2. Pending notifications about the child (its conversations, photos, diary), of everyone who may have one.
 3. The copies of the directory: the child's name, placements, family and conversation lookups (the child's
    whole partition), and each guardian's row naming the child.
-4. The removed guardians (`guardian_ids`), see guardian_removal.
+4. The removed guardians (`guardian_ids`), see guardian_removal.py.
 
 News, newsletters and location pages are the organisation's, not the child's: they stay. Staff rows stay.
 Nothing is kept because of the law.
@@ -35,20 +35,22 @@ from typing import Any, cast
 
 from pynamodb.exceptions import TransactWriteError
 
-from messaging_service import attachments, conversations, directory_copy, guardian_removal
-from messaging_service.attachments import AttachmentItem
-from messaging_service.guardian_removal import delete_all
-from messaging_service.notify_store import PendingItem, user_pk
-from messaging_service.store import (
+from messaging_service import directory_copy
+from messaging_service.attachments import store as attachments
+from messaging_service.attachments.store import AttachmentItem
+from messaging_service.conversations import store as conversations
+from messaging_service.conversations.store import (
     ConversationItem,
     ConversationLookupItem,
-    GuardianOfItem,
     MessageItem,
-    MessagingItem,
     ReadMarkerItem,
     UnreadItem,
     UnreadTotalItem,
 )
+from messaging_service.notifications.store import PendingItem, user_pk
+from messaging_service.retention import guardian_removal
+from messaging_service.retention.guardian_removal import delete_all
+from messaging_service.store import GuardianOfItem, MessagingItem
 from portal_common import aws, store
 from portal_common.retention import PurgeRequest, PurgeResult
 
@@ -192,7 +194,7 @@ def _purge_conversation(tenant: str, conversation_id: str, group_id: str, found:
 
 # -- pending notifications -----------------------------------------------------------------------------
 def _subjects(child_id: str, conversation_ids: Iterable[str]) -> set[str]:
-    """What notifications about the child fold under (messaging_service/notifications.py)."""
+    """What notifications about the child fold under (notifications/consumers.py)."""
     return {f"child:{child_id}", f"report:{child_id}", f"parent_entry:{child_id}"} | {
         f"conv:{c}" for c in conversation_ids}
 

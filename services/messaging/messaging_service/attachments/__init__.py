@@ -1,0 +1,1 @@
+"""Attachments (the paperclip): presigned uploads checked by their bytes, claimed by their owner."""

@@ -1,0 +1,1 @@
+"""The location page: contact details, opening hours, team, and versioned policies."""

@@ -1,0 +1,1 @@
+"""News and newsletters: writing, scheduling, reading lists and items."""
