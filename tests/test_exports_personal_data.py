@@ -109,8 +109,8 @@ def test_packing_runs_in_steps_and_a_repeated_step_changes_nothing(world, parent
     import moto.s3.models
 
     lib = exports.lib
-    monkeypatch.setattr(lib.personal_data, "STEP_SECONDS", 0.0)  # one entry a step
-    monkeypatch.setattr(lib.personal_data.zipstream, "PART_SIZE", 4 * 1024)
+    monkeypatch.setattr(lib.personal_data.packing, "STEP_SECONDS", 0.0)  # one entry a step
+    monkeypatch.setattr(lib.personal_data.packing.zipstream, "PART_SIZE", 4 * 1024)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1)
     export_id = _request(world, parent)["id"]
     _all_parts(exports, quiet, export_id)
