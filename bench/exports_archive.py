@@ -48,6 +48,7 @@ def _one(photos: int, endpoint: str) -> dict[str, float]:
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     from infra.local.services import load
     from portal_common import aws, events, resources, settings, store
+    from portal_common.contracts.exports import DiaryExportRequested
 
     settings.reset_settings()
     store.reset_connections()
@@ -77,7 +78,7 @@ def _one(photos: int, endpoint: str) -> dict[str, float]:
                                                kind="photo", item_id=photo_id, date=day, child_ids=[CHILD],
                                                group_id="grp-bench", published_at=f"{day}T10:00:00+01:00"))
     jobs = exports.lib.jobs
-    payload = exports.lib.events.DiaryExportRequested(
+    payload = DiaryExportRequested(
         export_id="exp-bench", child_id=CHILD, start=first.isoformat(), end="2026-11-24", requested_by="u",
         language="nl", bucket=jobs.bucket(), key="diary/bench/archive.zip", file_name="archive.zip")
     envelope = events.make_event(payload, tenant=TENANT, source="exports")

@@ -66,7 +66,7 @@ def asked(quiet) -> list[tuple[int, list[str]]]:
 
 
 def audits(exports, tenant="demo"):
-    return list(exports.lib.store.PurgeAuditItem.query(f"{tenant}#PURGEAUDIT"))
+    return list(exports.lib.purges.store.PurgeAuditItem.query(f"{tenant}#PURGEAUDIT"))
 
 
 def others(service: str) -> list[str]:
@@ -92,10 +92,10 @@ def test_every_confirmation_then_a_verification_round_then_an_audit_without_pers
     assert audit.rounds == 2 and audit.guardians_removed == 1 and audit.access_until == UNTIL
     assert audit.services["planning"]["kept"][0]["until"] == "2034-01-01"
     assert audit.services["auth"]["deleted"] == {"rows": 3}  # both rounds summed
-    assert audit.ref == exports.lib.purges.audit_ref("demo", CHILD, UNTIL)
+    assert audit.ref == exports.lib.purges.rules.audit_ref("demo", CHILD, UNTIL)
     text = str(audit.serialize())
     assert CHILD not in text and "parent4" not in text and "Yara" not in text
-    assert list(exports.lib.store.PurgeItem.query(f"demo#PURGE#{CHILD}")) == []  # the tracking rows went
+    assert list(exports.lib.purges.store.PurgeItem.query(f"demo#PURGE#{CHILD}")) == []  # the tracking rows went
     # An administrator reads the audit; nobody else does.
     people = callers(tokens)
     listed = world.get("/exports/purges", headers=people["admin"])
@@ -156,7 +156,7 @@ def test_data_left_behind_means_another_round_and_a_purge_that_keeps_failing_is_
     for number in (2, 3):
         for service in SERVICES:
             confirm(exports, service, number, left=1 if service == "timeline" else 0)
-    purge = exports.lib.store.PurgeItem.get(f"demo#PURGE#{CHILD}", "PURGE")
+    purge = exports.lib.purges.store.PurgeItem.get(f"demo#PURGE#{CHILD}", "PURGE")
     assert purge.status == "stuck" and purge.round == 3
     assert asked(quiet)[-1] == (3, list(SERVICES))  # no fourth round at once: it waits for the hour
     clock.advance(timedelta(minutes=61))

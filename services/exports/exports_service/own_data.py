@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from exports_service import directory_copy, jobs, personal_data
-from exports_service.store import ChildExportItem, ExportItem, ExportPartItem
+from exports_service import directory_copy, jobs
+from exports_service.personal_data import store as personal_data
+from exports_service.personal_data.store import ExportPartItem
+from exports_service.store import ChildExportItem, ExportItem
 from portal_common import store
 from portal_common.retention import Part, PurgeRequest, PurgeResult
 
@@ -46,7 +48,7 @@ def _delete_export(tenant: str, export_id: str, child_id: str) -> tuple[int, int
         row.delete()
     for child in children:  # deleting by key: a marker already gone is no error
         ChildExportItem(store.key(tenant, "CHILD", child), f"EXPORT#{export_id}").delete()
-    objects = sum(personal_data.delete_prefix(prefix) for prefix in _prefixes(tenant, export_id))
+    objects = sum(jobs.delete_prefix(prefix) for prefix in _prefixes(tenant, export_id))
     return len(rows), objects
 
 
@@ -77,7 +79,7 @@ def _left(request: PurgeRequest, exports: set[str]) -> list[str]:
         if jobs.get(t, export_id) is not None:
             left.append(f"export {export_id}")
         for prefix in _prefixes(t, export_id):
-            left += [f"object {k}" for k in personal_data.keys_under(prefix)]
+            left += [f"object {k}" for k in jobs.keys_under(prefix)]
     return left
 
 

@@ -1,4 +1,6 @@
-"""DynamoDB items of the exports service (one main table, keys prefixed with the tenant id).
+"""The exports service's main table: its base item, the copies of auth's directory and the export jobs shared by
+its features (keys prefixed with the tenant id). The parts of a personal-data export are declared in
+`personal_data/store.py`, a purge's rows in `purges/store.py`.
 
 | item | pk | sk |
 |---|---|---|
@@ -9,10 +11,7 @@
 | (gsi2) ready archives by expiry, all tenants | `_EXPORT_EXPIRY` | `<available_until>#<pk>` |
 | a part of a personal-data export, delivered by a service | `<t>#EXPORT#<export>` | `PART#<service>` |
 | an export that holds a child's data (the child's purge finds it) | `<t>#CHILD#<child>` | `EXPORT#<export>` |
-| a retention purge in progress | `<t>#PURGE#<child>` | `PURGE` |
-| (gsi2) purges not yet verified, all tenants | `_PURGE_OPEN` | `<requested_at>#<t>#<child>` |
-| a service's confirmation of a purge round | `<t>#PURGE#<child>` | `ROUND#<nn>#<service>` |
-| the audit record of a finished purge (no personal data) | `<t>#PURGEAUDIT` | `<ref>` |
+| a retention purge, its rounds, its audit | see `purges/store.py` | |
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ class ExportsItem(MainItem):
 _COPIES = copy_items(ExportsItem)
 ChildCopyItem = _COPIES.child
 PlacementCopyItem = _COPIES.placement
-
-
 
 
 class ExportItem(ExportsItem):
@@ -63,54 +60,7 @@ class ExportItem(ExportsItem):
     state_key = UnicodeAttribute(null=True)
 
 
-class ExportPartItem(ExportsItem):
-    """A service's part of a personal-data export is in the drop box (counted once per service)."""
-
-    service = UnicodeAttribute()
-    files = NumberAttribute()
-    bytes = NumberAttribute()
-    delivered_at = UnicodeAttribute()
-
-
 class ChildExportItem(ExportsItem):
     """Marks an export holding a child's data, so the child's purge deletes it with the child."""
 
     export_id = UnicodeAttribute()
-
-
-class PurgeItem(ExportsItem):
-    """A child's purge: `open` while rounds run (the first deletes, later ones verify), `stuck` when a round
-    keeps finding data left (retried hourly and logged as an error for an operator)."""
-
-    child_id = UnicodeAttribute()
-    access_until = UnicodeAttribute()
-    guardian_ids = JSONAttribute(default=list)
-    round = NumberAttribute(default=0)
-    status = UnicodeAttribute(default="open")
-    requested_at = UnicodeAttribute()
-    asked_at = UnicodeAttribute()
-    attempts = NumberAttribute(default=1)
-
-
-class PurgeRoundItem(ExportsItem):
-    """One service's confirmation of one round: what it deleted, left and keeps by law."""
-
-    service = UnicodeAttribute()
-    round = NumberAttribute()
-    deleted = JSONAttribute(default=dict)
-    left = NumberAttribute(default=0)
-    kept = JSONAttribute(default=list)
-    confirmed_at = UnicodeAttribute()
-
-
-class PurgeAuditItem(ExportsItem):
-    """What remains of a finished purge: a reference that is not the child's id (a hash an auditor can
-    recompute from it), dates, and per service the counts deleted and what is kept by law. No names."""
-
-    ref = UnicodeAttribute()
-    access_until = UnicodeAttribute()
-    requested_at = UnicodeAttribute()
-    completed_at = UnicodeAttribute()
-    rounds = NumberAttribute()
-    guardians_removed = NumberAttribute(default=0)
-    services = JSONAttribute(default=dict)

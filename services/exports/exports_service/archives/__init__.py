@@ -1,0 +1,1 @@
+"""One's exports and their archives: listed, followed, downloaded (a redirect after the session check)."""

@@ -1,0 +1,1 @@
+"""Personal-data exports (the right of access): every service's part, packed into one ZIP."""
